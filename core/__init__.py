@@ -1,0 +1,1 @@
+"""UI-free pipeline: sources, detection, classification, tracking, training."""

@@ -1,0 +1,390 @@
+"""The training recipe for EmotionVGGNet, with checkpoints that survive a kill.
+
+A run lives in one folder::
+
+    run_dir/
+      config.json     the settings the run was started with
+      last.keras      model + optimiser after the last completed epoch
+      best.keras      model of the best epoch by validation accuracy
+      state.json      completed epochs, history, best epoch (written last)
+      history.csv     one row per epoch
+      history.png     the curves (written when matplotlib is installed)
+
+Every file is written to a temporary name and renamed, so a kill at any moment
+leaves the previous epoch's checkpoint intact.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .dataset import Split, load_fer2013
+from .errors import DataError
+from .preprocess import face_to_input
+
+log = logging.getLogger(__name__)
+
+HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds")
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run; saved with the run so it can be resumed."""
+
+    data: str
+    run_dir: str
+    epochs: int = 40
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    min_learning_rate: float = 1e-5
+    warmup_epochs: int = 1
+    patience: int = 10
+    seed: int = 1234
+    augment: bool = True
+    max_shift: float = 0.1
+    max_rotation_deg: float = 10.0
+    max_zoom: float = 0.1
+    jit_compile: bool = False
+    limit_per_split: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if self.epochs < 1:
+            raise ValueError("epochs must be at least 1")
+        if self.batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        if not 0 < self.learning_rate < 1:
+            raise ValueError("learning rate must be between 0 and 1")
+
+
+def learning_rate_at(config: TrainConfig, epoch: int) -> float:
+    """Linear warm-up, then cosine decay to ``min_learning_rate`` at the last epoch."""
+    if epoch < config.warmup_epochs:
+        return config.learning_rate * (epoch + 1) / (config.warmup_epochs + 1)
+    span = max(1, config.epochs - config.warmup_epochs - 1)
+    progress = min(1.0, (epoch - config.warmup_epochs) / span)
+    cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
+    low, high = config.min_learning_rate, config.learning_rate
+    return low + (high - low) * cosine
+
+
+def to_inputs(split: Split, limit: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Preprocess a split with the same function inference uses."""
+    images, labels = split.images, split.labels
+    if limit is not None:
+        images, labels = _balanced_subset(images, labels, limit)
+    x = np.stack([face_to_input(image) for image in images])
+    return x, labels
+
+
+def _balanced_subset(images, labels, limit: int):
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(labels))[:limit]
+    return images[order], labels[order]
+
+
+class RunState:
+    """What a run has completed: epochs, history and best epoch."""
+
+    def __init__(self, run_dir: Path):
+        self.run_dir = run_dir
+        self.epochs_done = 0
+        self.history: list[dict[str, float]] = []
+        self.best_epoch: int | None = None
+        self.best_val_accuracy = -1.0
+        self.stopped_early = False
+
+    @property
+    def state_file(self) -> Path:
+        return self.run_dir / "state.json"
+
+    def load(self) -> None:
+        data = json.loads(self.state_file.read_text())
+        self.epochs_done = int(data["epochs_done"])
+        self.history = list(data["history"])
+        self.best_epoch = data["best_epoch"]
+        self.best_val_accuracy = float(data["best_val_accuracy"])
+        self.stopped_early = bool(data.get("stopped_early", False))
+
+    def save(self) -> None:
+        data = {
+            "epochs_done": self.epochs_done,
+            "history": self.history,
+            "best_epoch": self.best_epoch,
+            "best_val_accuracy": self.best_val_accuracy,
+            "stopped_early": self.stopped_early,
+        }
+        atomic_write_text(self.state_file, json.dumps(data, indent=1))
+        write_history_csv(self.run_dir / "history.csv", self.history)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    partial.replace(path)
+
+
+def write_history_csv(path: Path, history: list[dict[str, float]]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", newline="") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(("epoch", *HISTORY_KEYS))
+        for i, row in enumerate(history, start=1):
+            writer.writerow((i, *(f"{row.get(k, float('nan')):.6g}" for k in HISTORY_KEYS)))
+    partial.replace(path)
+
+
+def save_config(config: TrainConfig) -> None:
+    run_dir = Path(config.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run_dir / "config.json", json.dumps(asdict(config), indent=1))
+
+
+def load_config(run_dir: str | Path) -> TrainConfig:
+    path = Path(run_dir) / "config.json"
+    if not path.exists():
+        raise DataError(f"{run_dir}: not a training run folder (no config.json)")
+    return TrainConfig(**json.loads(path.read_text()))
+
+
+def _augment_fn(config: TrainConfig):
+    import tensorflow as tf
+
+    size = 48.0
+    center = (size - 1.0) / 2.0
+
+    def augment(x, y):
+        n = tf.shape(x)[0]
+        flip = tf.where(tf.random.uniform([n]) < 0.5, -1.0, 1.0)
+        angle = tf.random.uniform([n], -1.0, 1.0) * (config.max_rotation_deg * math.pi / 180)
+        scale = 1.0 + tf.random.uniform([n], -config.max_zoom, config.max_zoom)
+        shift = tf.random.uniform([n, 2], -config.max_shift, config.max_shift) * size
+        # One combined inverse map (output -> input pixel), so the image is
+        # resampled once: flip, rotate and zoom about the centre, then shift.
+        cos, sin = tf.cos(angle) / scale, tf.sin(angle) / scale
+        a0, a1 = cos * flip, -sin
+        b0, b1 = sin * flip, cos
+        a2 = center - a0 * center - a1 * center - shift[:, 0]
+        b2 = center - b0 * center - b1 * center - shift[:, 1]
+        zeros = tf.zeros([n])
+        transforms = tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1)
+        x = tf.raw_ops.ImageProjectiveTransformV3(
+            images=x,
+            transforms=transforms,
+            output_shape=tf.constant([48, 48]),
+            fill_value=0.0,
+            interpolation="BILINEAR",
+            fill_mode="REFLECT",
+        )
+        return x, y
+
+    return augment
+
+
+def make_datasets(config: TrainConfig, train: Split, val: Split):
+    """Build the shuffled, augmented training dataset and the validation dataset."""
+    import tensorflow as tf
+
+    x_train, y_train = to_inputs(train, config.limit_per_split)
+    x_val, y_val = to_inputs(val, config.limit_per_split)
+    train_ds = (
+        tf.data.Dataset.from_tensor_slices((x_train, y_train))
+        .shuffle(len(y_train), seed=config.seed, reshuffle_each_iteration=True)
+        .batch(config.batch_size, drop_remainder=True)
+    )
+    if config.augment:
+        train_ds = train_ds.map(_augment_fn(config), num_parallel_calls=1)
+    train_ds = train_ds.prefetch(2)
+    val_ds = tf.data.Dataset.from_tensor_slices((x_val, y_val)).batch(256)
+    return train_ds, val_ds, len(y_train)
+
+
+def build_compiled_model(config: TrainConfig):
+    from .model import build_emotion_vggnet
+
+    model = build_emotion_vggnet()
+    compile_model(model, config)
+    return model
+
+
+def compile_model(model, config: TrainConfig) -> None:
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(),
+        metrics=["accuracy"],
+        jit_compile=config.jit_compile,
+    )
+
+
+class TrainingListener:
+    """Receives progress of a run; every method is optional to override.
+
+    Methods are called from the thread that runs the training.
+    """
+
+    def on_start(self, config: TrainConfig, state: RunState, steps: int) -> None: ...
+
+    def on_batch(self, epoch: int, step: int, steps: int, logs: dict) -> None: ...
+
+    def on_epoch(self, epoch: int, row: dict, state: RunState) -> None: ...
+
+    def on_end(self, state: RunState, reason: str) -> None: ...
+
+
+def _checkpoint_callback(config, state, listener, stop_event, steps):
+    import keras
+
+    run_dir = Path(config.run_dir)
+
+    class Checkpoint(keras.callbacks.Callback):
+        interrupted = False
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.monotonic()
+            self.interrupted = False
+            lr = learning_rate_at(config, epoch)
+            self.model.optimizer.learning_rate.assign(lr)
+            self.lr = lr
+
+        def on_train_batch_end(self, batch, logs=None):
+            listener.on_batch(state.epochs_done, batch + 1, steps, logs or {})
+            if stop_event is not None and stop_event.is_set():
+                self.interrupted = True
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            if self.interrupted:
+                return  # a partial epoch is never recorded as done
+            logs = dict(logs or {})
+            row = {k: float(logs[k]) for k in HISTORY_KEYS[:4] if k in logs}
+            row["lr"] = self.lr
+            row["seconds"] = time.monotonic() - self.started
+            state.history.append(row)
+            state.epochs_done = epoch + 1
+            _save_model(self.model, run_dir / "last.keras")
+            if row.get("val_accuracy", -1.0) > state.best_val_accuracy:
+                state.best_val_accuracy = row["val_accuracy"]
+                state.best_epoch = epoch + 1
+                _save_model(self.model, run_dir / "best.keras")
+            if state.best_epoch is not None and (
+                state.epochs_done - state.best_epoch >= config.patience
+            ):
+                state.stopped_early = True
+                self.model.stop_training = True
+            state.save()
+            plot_history(state.history, run_dir / "history.png")
+            listener.on_epoch(epoch + 1, row, state)
+
+    return Checkpoint()
+
+
+def _save_model(model, path: Path) -> None:
+    partial = path.with_name(path.stem + ".partial.keras")
+    model.save(partial)
+    partial.replace(path)
+
+
+def plot_history(history: list[dict[str, float]], path: Path) -> bool:
+    """Write the loss and accuracy curves as a PNG; False without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    epochs = range(1, len(history) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
+    for key, ax in (("loss", ax_loss), ("accuracy", ax_acc)):
+        ax.plot(epochs, [r.get(key) for r in history], label=f"train {key}")
+        ax.plot(epochs, [r.get(f"val_{key}") for r in history], label=f"val {key}")
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    partial = path.with_name(path.stem + ".partial.png")
+    fig.savefig(partial, dpi=90)
+    plt.close(fig)
+    partial.replace(path)
+    return True
+
+
+def run_training(
+    config: TrainConfig,
+    listener: TrainingListener | None = None,
+    stop_event=None,
+    resume: bool = False,
+) -> RunState:
+    """Train (or resume) a run and return what it completed.
+
+    Args:
+        config: the run's settings; ``config.run_dir`` receives the checkpoints.
+        listener: gets start, batch, epoch and end events.
+        stop_event: a ``threading.Event``; setting it stops after the current
+            batch, keeping every completed epoch.
+        resume: continue from ``run_dir/last.keras`` and ``state.json``.
+    """
+    import keras
+
+    config.validate()
+    listener = listener or TrainingListener()
+    run_dir = Path(config.run_dir)
+    state = RunState(run_dir)
+    keras.utils.set_random_seed(config.seed)
+
+    if resume:
+        state.load()
+        model = keras.saving.load_model(run_dir / "last.keras", safe_mode=True)
+        # Different random streams per resumed sitting, still reproducible.
+        keras.utils.set_random_seed(config.seed + state.epochs_done)
+    else:
+        if (run_dir / "state.json").exists():
+            raise DataError(f"{run_dir} already holds a run; use --resume or a new folder")
+        model = build_compiled_model(config)
+    save_config(config)
+
+    splits = load_fer2013(config.data)
+    for needed in ("train", "public"):
+        if needed not in splits:
+            raise DataError(f"{config.data}: no {needed} split found")
+    train_ds, val_ds, n_train = make_datasets(config, splits["train"], splits["public"])
+    steps = n_train // config.batch_size
+
+    reason = "finished"
+    if state.epochs_done >= config.epochs or state.stopped_early:
+        listener.on_end(state, "finished")
+        return state
+    listener.on_start(config, state, steps)
+    checkpoint = _checkpoint_callback(config, state, listener, stop_event, steps)
+    try:
+        model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=config.epochs,
+            initial_epoch=state.epochs_done,
+            callbacks=[checkpoint],
+            verbose=0,
+        )
+    except KeyboardInterrupt:
+        reason = "interrupted"
+    if checkpoint.interrupted:
+        reason = "stopped"
+    elif state.stopped_early:
+        reason = "early stop"
+    listener.on_end(state, reason)
+    return state

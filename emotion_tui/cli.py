@@ -1,0 +1,120 @@
+"""The ``emotion-tui`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+
+log = logging.getLogger("emotion_tui")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def add_train_parser(commands) -> None:
+    p = commands.add_parser(
+        "train",
+        help="train EmotionVGGNet on FER2013 (live training screen or --no-ui)",
+    )
+    p.add_argument("--data", help="FER2013 folder layout or original fer2013.csv")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
+    p.add_argument("--run-dir", help="folder for checkpoints (default runs/<date-time>)")
+    p.add_argument("--epochs", type=_positive_int, default=40)
+    p.add_argument("--batch-size", type=_positive_int, default=64)
+    p.add_argument("--learning-rate", type=_positive_float, default=1e-3)
+    p.add_argument("--patience", type=_positive_int, default=10)
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument(
+        "--limit", type=_positive_int, help="use at most this many images per split"
+    )
+    p.add_argument("--no-ui", action="store_true", help="print progress, no TUI")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="emotion-tui",
+        description="Live facial emotion recognition in the terminal.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command")
+    add_train_parser(commands)
+    return parser
+
+
+def train_config_from_args(args, parser):
+    from .core.train import TrainConfig, load_config
+
+    if args.resume:
+        config = load_config(args.resume)
+        if args.epochs != 40:
+            config.epochs = args.epochs
+        return config, True
+    if not args.data:
+        parser.error("train needs --data (or --resume RUN_DIR)")
+    run_dir = args.run_dir or str(
+        Path("runs") / datetime.now().strftime("%Y-%m-%d-%H%M%S")
+    )
+    config = TrainConfig(
+        data=str(Path(args.data).resolve()),
+        run_dir=run_dir,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        patience=args.patience,
+        seed=args.seed,
+        augment=not args.no_augment,
+        limit_per_split=args.limit,
+    )
+    return config, False
+
+
+def cmd_train(args, parser) -> int:
+    config, resume = train_config_from_args(args, parser)
+    if args.no_ui:
+        from .train_progress import train_in_terminal
+
+        return train_in_terminal(config, resume)
+    from .tui.training_app import run_training_app
+
+    return run_training_app(config, resume)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .core.errors import EmotionTuiError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    handlers = {"train": cmd_train}
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return handlers[args.command](args, parser)
+    except EmotionTuiError as exc:
+        print(f"emotion-tui: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("emotion-tui: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
