@@ -47,15 +47,72 @@ def add_train_parser(commands) -> None:
     p.add_argument("--no-ui", action="store_true", help="print progress, no TUI")
 
 
+def add_monitor_options(p: argparse.ArgumentParser) -> None:
+    from .engine import add_engine_options
+
+    p.add_argument("--loop", action="store_true", help="replay videos and folders")
+    p.add_argument("--demo", action="store_true",
+                   help="run on the bundled demo clip (no camera needed)")
+    add_engine_options(p)
+
+
+def add_run_parser(commands) -> None:
+    p = commands.add_parser(
+        "run",
+        help="watch sources: camera index, video, image, folder or stream URL",
+        description="Find faces and their emotions in one or more sources.",
+    )
+    p.add_argument("sources", nargs="*", metavar="SOURCE",
+                   help="camera index (0), video file, image, folder or URL")
+    p.add_argument("--no-ui", action="store_true",
+                   help="no TUI: write results (JSON lines on stdout, or --out)")
+    p.add_argument("--out", help="results file: .jsonl or .csv")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --out")
+    p.add_argument("--max-frames", type=_positive_int,
+                   help="stop each source after this many frames")
+    add_monitor_options(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="emotion-tui",
-        description="Live facial emotion recognition in the terminal.",
+        description="Live facial emotion recognition in the terminal. "
+        "Without a command: the live monitor on camera 0 (or --demo).",
     )
     parser.add_argument("--version", action="version", version=__version__)
+    add_monitor_options(parser)
     commands = parser.add_subparsers(dest="command")
+    add_run_parser(commands)
     add_train_parser(commands)
     return parser
+
+
+def cmd_run(args, parser) -> int:
+    from .engine import engine_options_from_args
+
+    sources = list(getattr(args, "sources", None) or [])
+    if args.demo:
+        from .demo import demo_clip_path
+
+        sources.append(str(demo_clip_path()))
+    no_ui = getattr(args, "no_ui", False)
+    if not sources:
+        if no_ui:
+            parser.error("run --no-ui needs at least one SOURCE (or --demo)")
+        sources = ["0"]
+    out = getattr(args, "out", None)
+    if out and not no_ui:
+        parser.error("--out is for --no-ui runs; in the monitor press r to record")
+    options = engine_options_from_args(args)
+    if no_ui:
+        from .headless import run_headless
+
+        return run_headless(
+            sources, options, out, args.force, args.loop, args.max_frames
+        )
+    from .tui.launch import run_monitor
+
+    return run_monitor(sources, options, loop=args.loop)
 
 
 def train_config_from_args(args, parser):
@@ -97,15 +154,15 @@ def cmd_train(args, parser) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .quiet import quiet_native_logs
+
+    quiet_native_logs()
     from .core.errors import EmotionTuiError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    handlers = {"train": cmd_train}
-    if args.command is None:
-        parser.print_help()
-        return 0
+    handlers = {"train": cmd_train, "run": cmd_run, None: cmd_run}
     try:
         return handlers[args.command](args, parser)
     except EmotionTuiError as exc:

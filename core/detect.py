@@ -1,0 +1,116 @@
+"""Face detection with OpenCV's Haar frontal-face cascade."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .errors import DetectorError
+
+log = logging.getLogger(__name__)
+
+Box = tuple[int, int, int, int]
+CASCADE_FILE = "haarcascade_frontalface_default.xml"
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Haar settings. Sizes are in full-frame pixels.
+
+    Attributes:
+        scale_factor: image pyramid step (> 1; larger is faster, coarser).
+        min_neighbors: how many overlapping hits make a face (>= 0).
+        min_face_px: smallest face side, in full-frame pixels.
+        detect_width_px: frames wider than this are shrunk to it before detecting;
+            0 means detect at full resolution.
+    """
+
+    scale_factor: float = 1.1
+    min_neighbors: int = 5
+    min_face_px: int = 40
+    detect_width_px: int = 320
+
+    def validate(self) -> None:
+        if not self.scale_factor > 1.0:
+            raise ValueError(f"scale factor must be above 1.0, got {self.scale_factor}")
+        if self.min_neighbors < 0:
+            raise ValueError(f"min neighbours must be >= 0, got {self.min_neighbors}")
+        if self.min_face_px < 1:
+            raise ValueError(f"min face size must be >= 1 px, got {self.min_face_px}")
+        if self.detect_width_px < 0 or 0 < self.detect_width_px < 64:
+            raise ValueError(
+                f"detect width must be 0 (full size) or >= 64 px, got {self.detect_width_px}"
+            )
+
+
+def cascade_path() -> Path:
+    """Find the Haar frontal-face file shipped with the installed OpenCV."""
+    data = getattr(cv2, "data", None)
+    folder = getattr(data, "haarcascades", None)
+    if not hasattr(cv2, "CascadeClassifier") or folder is None:
+        raise DetectorError(
+            f"the installed OpenCV ({cv2.__version__}) has no Haar cascade support; "
+            "install opencv-contrib-python (opencv-python 5.x dropped it)"
+        )
+    path = Path(folder) / CASCADE_FILE
+    if not path.exists():
+        raise DetectorError(
+            f"{path} is missing; reinstall opencv-contrib-python to get the Haar files"
+        )
+    return path
+
+
+class FaceDetector:
+    """Finds frontal faces in gray frames; boxes come back in full-frame pixels."""
+
+    def __init__(self, config: DetectorConfig | None = None):
+        self.config = config or DetectorConfig()
+        self.config.validate()
+        started = time.perf_counter()
+        path = cascade_path()
+        self._cascade = cv2.CascadeClassifier(str(path))
+        if self._cascade.empty():
+            raise DetectorError(f"cannot load the Haar cascade {path}")
+        log.info("loaded %s in %.1f ms", path.name, (time.perf_counter() - started) * 1e3)
+
+    def detect(self, gray: np.ndarray) -> list[Box]:
+        """Detect faces in a gray uint8 frame; boxes are clipped to the frame."""
+        height, width = gray.shape[:2]
+        scale = 1.0
+        small = gray
+        target = self.config.detect_width_px
+        if target and width > target:
+            scale = target / width
+            small = cv2.resize(
+                gray, (target, max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+            )
+        min_side = max(1, round(self.config.min_face_px * scale))
+        if min(small.shape[:2]) < min_side:
+            return []
+        found = self._cascade.detectMultiScale(
+            small,
+            scaleFactor=self.config.scale_factor,
+            minNeighbors=self.config.min_neighbors,
+            minSize=(min_side, min_side),
+        )
+        boxes = (clip_box(_unscale(box, scale), width, height) for box in found)
+        return [box for box in boxes if box[2] > 0 and box[3] > 0]
+
+
+def _unscale(box, scale: float) -> Box:
+    x, y, w, h = (float(v) for v in box)
+    inv = 1.0 / scale
+    return (round(x * inv), round(y * inv), round(w * inv), round(h * inv))
+
+
+def clip_box(box: Box, width: int, height: int) -> Box:
+    """Clip a box to the frame; a box outside it becomes zero-sized."""
+    x, y, w, h = box
+    x0, y0 = min(max(0, x), width), min(max(0, y), height)
+    x1, y1 = min(max(0, x + w), width), min(max(0, y + h), height)
+    return (x0, y0, max(0, x1 - x0), max(0, y1 - y0))

@@ -1,0 +1,34 @@
+"""Keep native libraries (OpenCV, LiteRT, TensorFlow) from writing on the terminal.
+
+Their C/C++ logging goes straight to file descriptor 2, past Python's
+``sys.stderr``; over a TUI that corrupts the screen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+
+def quiet_native_logs() -> None:
+    """Lower native log levels; call before cv2 or tensorflow are imported."""
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
+    os.environ.setdefault("OPENCV_VIDEOIO_DEBUG", "0")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@contextlib.contextmanager
+def native_stderr_to(path: str | os.PathLike | None):
+    """Point file descriptor 2 at a file (or /dev/null) for the block's length."""
+    target = os.fspath(path) if path is not None else os.devnull
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(target, "a") as sink:
+            os.dup2(sink.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)

@@ -1,0 +1,1 @@
+"""Shipped model files: EmotionVGGNet weights, LiteRT export and model card."""
