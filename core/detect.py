@@ -26,14 +26,19 @@ class DetectorConfig:
         scale_factor: image pyramid step (> 1; larger is faster, coarser).
         min_neighbors: how many overlapping hits make a face (>= 0).
         min_face_px: smallest face side, in full-frame pixels.
-        detect_width_px: frames wider than this are shrunk to it before detecting;
-            0 means detect at full resolution.
+        detect_width_px: video frames wider than this are shrunk to it before
+            detecting; 0 means detect at full resolution.
+        still_detect_width_px: the same for still images, where speed matters
+            less and faces are often smaller.
+        overlap_iou: of two boxes overlapping more than this, the weaker is dropped.
     """
 
     scale_factor: float = 1.1
     min_neighbors: int = 5
     min_face_px: int = 40
     detect_width_px: int = 320
+    still_detect_width_px: int = 640
+    overlap_iou: float = 0.3
 
     def validate(self) -> None:
         if not self.scale_factor > 1.0:
@@ -42,10 +47,11 @@ class DetectorConfig:
             raise ValueError(f"min neighbours must be >= 0, got {self.min_neighbors}")
         if self.min_face_px < 1:
             raise ValueError(f"min face size must be >= 1 px, got {self.min_face_px}")
-        if self.detect_width_px < 0 or 0 < self.detect_width_px < 64:
-            raise ValueError(
-                f"detect width must be 0 (full size) or >= 64 px, got {self.detect_width_px}"
-            )
+        for width in (self.detect_width_px, self.still_detect_width_px):
+            if width < 0 or 0 < width < 64:
+                raise ValueError(
+                    f"detect width must be 0 (full size) or >= 64 px, got {width}"
+                )
 
 
 def cascade_path() -> Path:
@@ -78,12 +84,16 @@ class FaceDetector:
             raise DetectorError(f"cannot load the Haar cascade {path}")
         log.info("loaded %s in %.1f ms", path.name, (time.perf_counter() - started) * 1e3)
 
-    def detect(self, gray: np.ndarray) -> list[Box]:
-        """Detect faces in a gray uint8 frame; boxes are clipped to the frame."""
+    def detect(self, gray: np.ndarray, still: bool = False) -> list[Box]:
+        """Detect faces in a gray uint8 frame; boxes are clipped to the frame.
+
+        Overlapping detections of one face are reduced to the strongest.
+        """
         height, width = gray.shape[:2]
         scale = 1.0
         small = gray
-        target = self.config.detect_width_px
+        config = self.config
+        target = config.still_detect_width_px if still else config.detect_width_px
         if target and width > target:
             scale = target / width
             small = cv2.resize(
@@ -92,14 +102,36 @@ class FaceDetector:
         min_side = max(1, round(self.config.min_face_px * scale))
         if min(small.shape[:2]) < min_side:
             return []
-        found = self._cascade.detectMultiScale(
+        found, _levels, weights = self._cascade.detectMultiScale3(
             small,
-            scaleFactor=self.config.scale_factor,
-            minNeighbors=self.config.min_neighbors,
+            scaleFactor=config.scale_factor,
+            minNeighbors=config.min_neighbors,
             minSize=(min_side, min_side),
+            outputRejectLevels=True,
         )
-        boxes = (clip_box(_unscale(box, scale), width, height) for box in found)
+        kept = suppress_overlaps(
+            [tuple(int(v) for v in box) for box in found],
+            [float(w) for w in np.ravel(weights)],
+            config.overlap_iou,
+        )
+        boxes = (clip_box(_unscale(box, scale), width, height) for box in kept)
         return [box for box in boxes if box[2] > 0 and box[3] > 0]
+
+
+def suppress_overlaps(
+    boxes: list[Box], weights: list[float], max_iou: float
+) -> list[Box]:
+    """Keep the strongest of boxes that overlap by more than ``max_iou``,
+    in their original order."""
+    from .track import iou
+
+    order = sorted(range(len(boxes)), key=lambda i: weights[i] if i < len(weights) else 0.0,
+                   reverse=True)
+    kept: list[int] = []
+    for i in order:
+        if all(iou(boxes[i], boxes[j]) <= max_iou for j in kept):
+            kept.append(i)
+    return [boxes[i] for i in sorted(kept)]
 
 
 def _unscale(box, scale: float) -> Box:

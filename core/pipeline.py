@@ -155,7 +155,7 @@ class Pipeline:
         if self.whole_image_face:
             boxes: list[Box] = [(0, 0, width, height)]
         else:
-            boxes = self.detector.detect(gray)
+            boxes = self.detector.detect(gray, still)
         t1 = time.perf_counter()
         probabilities = self.classifier.predict(faces_to_batch(gray, boxes))
         t2 = time.perf_counter()
