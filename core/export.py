@@ -9,11 +9,15 @@ from .classify import load_keras_model
 
 def export_litert(keras_path: Path, tflite_path: Path) -> int:
     """Convert a ``.keras`` model to ``.tflite`` (float32); returns the byte size."""
+    import contextlib
+    import io
+
     import tensorflow as tf
 
     model = load_keras_model(keras_path)
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    data = converter.convert()
+    with contextlib.redirect_stdout(io.StringIO()):  # the converter lists its graph
+        data = converter.convert()
     partial = tflite_path.with_name(tflite_path.name + ".partial")
     partial.write_bytes(data)
     partial.replace(tflite_path)

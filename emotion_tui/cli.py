@@ -73,6 +73,30 @@ def add_run_parser(commands) -> None:
     add_monitor_options(p)
 
 
+def add_evaluate_parser(commands) -> None:
+    p = commands.add_parser("evaluate", help="score a model on a FER2013 split")
+    p.add_argument("model", type=Path, help="a .tflite or .keras model")
+    p.add_argument("--data", required=True, help="FER2013 folder or fer2013.csv")
+    p.add_argument("--split", choices=("train", "public", "private"),
+                   action="append", help="split(s) to show (default: private)")
+    p.add_argument("--tta", action="store_true", help="also report flip test-time "
+                   "augmentation")
+    p.add_argument("--json", type=Path, help="write all numbers to this JSON file")
+    p.add_argument("--card", type=Path, help="write a model card (all splits)")
+    p.add_argument("--run-dir", type=Path, help="training run whose details go in "
+                   "the card")
+
+
+def cmd_evaluate(args, parser) -> int:
+    from .evaluate_cli import evaluate_command
+
+    evaluate_command(
+        args.model, Path(args.data), args.split or ["private"], args.tta, args.json,
+        args.card, args.run_dir,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="emotion-tui",
@@ -84,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     add_run_parser(commands)
     add_train_parser(commands)
+    add_evaluate_parser(commands)
     return parser
 
 
@@ -162,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    handlers = {"train": cmd_train, "run": cmd_run, None: cmd_run}
+    handlers = {"train": cmd_train, "evaluate": cmd_evaluate, "run": cmd_run, None: cmd_run}
     try:
         return handlers[args.command](args, parser)
     except EmotionTuiError as exc:
