@@ -1,0 +1,64 @@
+"""Starting the Textual apps with native logging kept off the screen."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from ..engine import EngineOptions, default_model_path
+from ..quiet import native_stderr_to
+
+
+def log_file() -> Path:
+    root = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    folder = Path(root) / "emotion-tui"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "emotion-tui.log"
+
+
+def run_app_quietly(app) -> int:
+    """Run a Textual app with fd 2 and Python logging sent to the log file."""
+    path = log_file()
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    previous = root.handlers[:]
+    root.handlers = [handler]
+    root.setLevel(logging.INFO)
+    # Textual draws on sys.__stderr__; give it its own handle on the terminal so
+    # that file descriptor 2 itself can go to the log file.
+    terminal = os.fdopen(os.dup(2), "w")
+    saved_stderr = sys.__stderr__
+    sys.__stderr__ = terminal
+    try:
+        with native_stderr_to(path):
+            code = app.run()
+    finally:
+        sys.__stderr__ = saved_stderr
+        terminal.close()
+        root.handlers = previous
+        handler.close()
+    return code or 0
+
+
+def model_label(model: Path) -> str:
+    """Model name and its PrivateTest accuracy when it is the shipped model."""
+    label = f"EmotionVGGNet {model.name}"
+    if model.resolve() == default_model_path().resolve():
+        metrics = model.parent / "metrics.json"
+        try:
+            accuracy = json.loads(metrics.read_text())["splits"]["private"]["accuracy"]
+            label += f" · PrivateTest {accuracy:.1%}"
+        except (OSError, KeyError, ValueError):
+            pass
+    return label
+
+
+def run_monitor(sources: list[str], options: EngineOptions, loop: bool = False) -> int:
+    from .app import MonitorApp
+
+    app = MonitorApp(sources, options, loop=loop, model_label=model_label(options.model))
+    return run_app_quietly(app)

@@ -1,0 +1,77 @@
+"""The trends panel: one rolling sparkline per emotion, with its current value."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Label, Sparkline
+
+from ...core.emotions import EMOTIONS
+
+
+class EmotionTrends(Vertical):
+    """Keeps (time, probabilities) per track over a window and draws one track."""
+
+    DEFAULT_CSS = """
+    EmotionTrends { height: auto; }
+    EmotionTrends > Horizontal { height: 1; }
+    EmotionTrends .name { width: 9; }
+    EmotionTrends .value { width: 5; text-align: right; }
+    EmotionTrends Sparkline { width: 1fr; }
+    EmotionTrends #trend-title { height: 1; color: $text-muted; }
+    """
+
+    def __init__(self, window_s: float = 30.0, **kwargs):
+        super().__init__(**kwargs)
+        self.window_s = window_s
+        self.history: dict[int, deque] = {}
+        self.shown_track: int | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("trends: no face yet", id="trend-title")
+        for emotion in EMOTIONS:
+            with Horizontal():
+                yield Label(emotion, classes="name")
+                yield Sparkline([0.0], id=f"spark-{emotion}")
+                yield Label("  -", id=f"value-{emotion}", classes="value")
+
+    def record(self, track_id: int, t_s: float, probabilities: tuple[float, ...]) -> None:
+        series = self.history.setdefault(track_id, deque())
+        series.append((t_s, probabilities))
+        while series and t_s - series[0][0] > self.window_s:
+            series.popleft()
+
+    def prune(self, now_s: float) -> None:
+        """Forget tracks whose last point has left the window (bounded memory)."""
+        for track_id in [
+            t for t, s in self.history.items() if not s or now_s - s[-1][0] > self.window_s
+        ]:
+            del self.history[track_id]
+
+    def clear_history(self) -> None:
+        self.history.clear()
+        self.shown_track = None
+
+    def busiest_track(self) -> int | None:
+        if not self.history:
+            return None
+        return max(self.history, key=lambda t: len(self.history[t]))
+
+    def show(self, track_id: int | None) -> None:
+        track_id = track_id if track_id in self.history else self.busiest_track()
+        self.shown_track = track_id
+        title = self.query_one("#trend-title", Label)
+        if track_id is None:
+            title.update("trends: no face")
+            return
+        series = self.history[track_id]
+        span = series[-1][0] - series[0][0] if series else 0.0
+        title.update(f"trends: face {track_id}, last {span:.0f} s of {self.window_s:.0f} s")
+        for i, emotion in enumerate(EMOTIONS):
+            values = [p[i] for _, p in series] or [0.0]
+            spark = self.query_one(f"#spark-{emotion}", Sparkline)
+            spark.data = values
+            spark.refresh()
+            self.query_one(f"#value-{emotion}", Label).update(f"{values[-1]:4.0%}")
