@@ -73,6 +73,7 @@ class MonitorApp(App[int]):
         model_label: str = "",
         record_dir: Path | None = None,
         trends_window_s: float = 30.0,
+        measure_render: bool = True,
     ):
         super().__init__()
         self.source_list = list(sources)
@@ -84,6 +85,7 @@ class MonitorApp(App[int]):
         self.model_label = model_label
         self.record_dir = record_dir or Path.cwd()
         self.trends_window_s = trends_window_s
+        self.measure_render = measure_render
         self.live = LiveState()
         self.recorder = Recorder()
         self.paused = threading.Event()
@@ -119,6 +121,15 @@ class MonitorApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Keep references: while another screen is on top, queries on the app
+        # look at that screen, not this one.
+        self.table = self.query_one(FaceTable)
+        self.trends = self.query_one(EmotionTrends)
+        self.perf = self.query_one(PerformancePanel)
+        self.preview = self.query_one(FramePreview)
+        self.preview_panel = self.query_one("#right")
+        self.no_face = self.query_one("#no-face", Label)
+        self.status_bar = self.query_one("#status", Static)
         self.query_one("#faces-panel").border_title = "faces"
         self.query_one("#trends-panel").border_title = "trends"
         self.query_one("#perf-panel").border_title = "performance"
@@ -149,8 +160,8 @@ class MonitorApp(App[int]):
         self.current_spec = spec
         self._cancel = threading.Event()
         self.paused.clear()
-        self.query_one(FaceTable).forget_all()
-        self.query_one(EmotionTrends).clear_history()
+        self.table.forget_all()
+        self.trends.clear_history()
         self._capture(spec, self._cancel)
 
     def stop_capture(self) -> None:
@@ -183,9 +194,10 @@ class MonitorApp(App[int]):
             self._on_state_change(snap)
         result = snap.result
         now_s = time.monotonic()
+        if not self.is_running:
+            return
         with self.batch_update():
-            table = self.query_one(FaceTable)
-            trends = self.query_one(EmotionTrends)
+            table, trends = self.table, self.trends
             if result is not None and result.index != self._last_result_index:
                 self._last_result_index = result.index
                 self.frames_drawn += 1
@@ -196,15 +208,16 @@ class MonitorApp(App[int]):
                 if self.window_on and result.image is not None:
                     self._show_window(result)
                 self._maybe_preview(result)
-            self.query_one("#no-face", Label).display = not table.row_count
+            self.no_face.display = not table.row_count
             trends.show(table.selected_track_id())
-            self.query_one(PerformancePanel).show(snap, self.render_ms, self.frames_drawn)
+            self.perf.show(snap, self.render_ms, self.frames_drawn)
             self.show_status(snap)
-        self.render_ms = (time.perf_counter() - started) * 1e3
+        if self.measure_render:
+            self.render_ms = (time.perf_counter() - started) * 1e3
 
     def _maybe_preview(self, result) -> None:
-        preview = self.query_one(FramePreview)
-        if not preview.display:
+        preview = self.preview
+        if not self.preview_panel.display:
             return
         now = time.monotonic()
         if now - self._last_preview >= 1.0 / self.preview_hz:
@@ -229,7 +242,7 @@ class MonitorApp(App[int]):
         if snap.message and snap.state in ("failed", "loading", "opening"):
             parts.append(mask_url(snap.message))
         parts.append(f"recording to {snap.recording}" if snap.recording else "not recording")
-        self.query_one("#status", Static).update("  |  ".join(parts))
+        self.status_bar.update("  |  ".join(parts))
 
     # ----- actions ------------------------------------------------------------
     def action_pause(self) -> None:
@@ -287,8 +300,7 @@ class MonitorApp(App[int]):
         self.show_status()
 
     def action_toggle_preview(self) -> None:
-        preview = self.query_one("#right")
-        preview.display = not preview.display
+        self.preview_panel.display = not self.preview_panel.display
 
     def action_toggle_window(self) -> None:
         if self.window_on:

@@ -84,14 +84,14 @@ class TrainingScreen(Screen):
         self.set_interval(0.25, self.refresh_progress)
         self.refresh_progress()
 
-    def _running(self) -> bool:
+    def _training_active(self) -> bool:
         return self.progress.snapshot().state in ("loading", "training", "stopping")
 
     def _sync_form(self) -> None:
-        self.query_one("#form").display = not self._running()
+        self.query_one("#form").display = not self._training_active()
 
     def start(self, config: TrainConfig, resume: bool = False) -> None:
-        if self._running():
+        if self._training_active():
             self.notify("a training run is already going", severity="warning")
             return
         progress = self.progress
@@ -150,7 +150,7 @@ class TrainingScreen(Screen):
         self._sync_form()
 
     def action_stop(self) -> None:
-        if self._running():
+        if self._training_active():
             self.progress.request_stop()
             self.notify("stopping after this batch; completed epochs are kept")
         else:

@@ -1,0 +1,97 @@
+"""Snapshots of the screens with a fixed frame and fixed numbers, and the
+training screen driven by synthetic epoch events."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from tui_helpers import run_app
+
+from emotion_tui.core.live import LiveSnapshot
+from emotion_tui.core.pipeline import FaceResult, FrameResult
+from emotion_tui.core.train_progress import TrainingProgress
+from emotion_tui.tui.app import MonitorApp
+from emotion_tui.tui.training_app import TrainingApp
+
+RAW = (0.02, 0.01, 0.03, 0.81, 0.08, 0.02, 0.03)
+SMOOTHED = (0.03, 0.01, 0.04, 0.74, 0.12, 0.03, 0.03)
+
+
+def fixed_snapshot(image: np.ndarray) -> LiveSnapshot:
+    face = FaceResult(1, (157, 148, 236, 236), RAW, SMOOTHED)
+    result = FrameResult(
+        41, 1366.7, image.shape[1], image.shape[0], (face,),
+        {"read": 0.5, "detect": 7.8, "classify": 0.9, "track": 0.1}, image, "photo.jpg",
+    )
+    return LiveSnapshot(
+        seq=1, state="running", message="", source_name="photo.jpg",
+        source_kind="image", source_fps=None, result=result, fps=118.0, frames=42,
+        mean_stage_ms={"read": 0.5, "detect": 7.8, "classify": 0.9, "track": 0.1},
+        recording=None,
+    )
+
+
+def test_main_screen_snapshot(snap_compare, media):
+    image = cv2.imread(str(media / "single_face.jpg"))
+    app = MonitorApp([], engine=None, model_label="EmotionVGGNet test",
+                     measure_render=False)
+
+    async def run_before(pilot):
+        app.show_snapshot(fixed_snapshot(image))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 32), run_before=run_before)
+
+
+def test_main_screen_at_80x24_keeps_every_panel(media):
+    image = cv2.imread(str(media / "single_face.jpg"))
+    app = MonitorApp([], engine=None, measure_render=False)
+
+    async def body(app, pilot):
+        app.show_snapshot(fixed_snapshot(image))
+        await pilot.pause()
+        for selector in ("#faces-panel", "#trends-panel", "#perf-panel", "#right"):
+            region = app.query_one(selector).region
+            assert region.width > 0 and region.height > 0, selector
+            assert region.right <= 80 and region.bottom <= 24, selector
+        assert app.query_one("#faces").row_count == 1
+        assert "happy 74%" in str(app.query_one("#faces").get_row("1"))
+
+    run_app(app, body, size=(80, 24))
+
+
+def _epochs(n: int) -> list[dict]:
+    rows = []
+    for i in range(n):
+        rows.append({
+            "loss": 1.8 - 0.12 * i, "accuracy": 0.3 + 0.04 * i,
+            "val_loss": 1.6 - 0.08 * i, "val_accuracy": 0.35 + 0.03 * i,
+            "lr": 1e-3 * (0.9 ** i), "seconds": 120.0,
+        })
+    return rows
+
+
+def test_training_screen_draws_curves_as_epochs_arrive():
+    progress = TrainingProgress()
+    app = TrainingApp(None, progress=progress)
+
+    async def body(app, pilot):
+        await pilot.pause()
+        for i, row in enumerate(_epochs(5), start=1):
+            progress.feed(row, epochs=10)
+            await pilot.pause(0.3)
+            chart = app.screen.query_one("#acc-chart")
+            assert len(chart.history) == i
+        info = str(app.screen.query_one("#info").render())
+        assert "best epoch 5" in info
+        assert "47.00% val acc" in info
+
+    run_app(app, body)
+
+
+def test_training_screen_snapshot(snap_compare):
+    progress = TrainingProgress()
+    for row in _epochs(6):
+        progress.feed(row, epochs=12)
+    app = TrainingApp(None, progress=progress)
+    assert snap_compare(app, terminal_size=(100, 30))
