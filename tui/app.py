@@ -93,7 +93,7 @@ class MonitorApp(App[int]):
         self._capture_lock = threading.Lock()
         self._classifier = None
         self._classifier_lock = threading.Lock()
-        self._seen_seq = -1
+        self._seen_seq = 0  # the idle state is drawn by on_mount
         self._last_state = ""
         self._last_preview = 0.0
         self._last_result_index = None

@@ -42,18 +42,26 @@ class FramePreview(Widget):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._rows: list[Strip] = []
+        self._built_for: tuple | None = None
+        self._result: FrameResult | None = None
         self._styles: dict[tuple, Style] = {}
 
     def show_frame(self, result: FrameResult | None) -> None:
-        if result is None or result.image is None:
-            self._rows = []
-            self.refresh()
-            return
-        width, height = self.size.width, self.size.height
-        if width < 2 or height < 2:
-            return
-        self._rows = self._build(result, width, height)
+        self._result = result if result is not None and result.image is not None else None
+        self._built_for = None
         self.refresh()
+
+    def _ensure_built(self) -> None:
+        """Build the rows for the current frame and size, once per change."""
+        key = (id(self._result), self.size.width, self.size.height)
+        if key == self._built_for:
+            return
+        self._built_for = key
+        width, height = self.size.width, self.size.height
+        if self._result is None or width < 2 or height < 2:
+            self._rows = []
+            return
+        self._rows = self._build(self._result, width, height)
 
     def _fit(self, frame_w: int, frame_h: int, cols: int, rows: int) -> tuple[int, int]:
         # A cell is about twice as tall as wide and holds two pixels vertically.
@@ -107,6 +115,7 @@ class FramePreview(Widget):
         return style
 
     def render_line(self, y: int) -> Strip:
+        self._ensure_built()
         if y < len(self._rows):
             return self._rows[y]
         return Strip.blank(self.size.width)

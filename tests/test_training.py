@@ -1,0 +1,81 @@
+"""Short real training runs on a FER2013 subset: checkpoints, history, resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+
+import pytest
+
+from emotion_tui.core.errors import DataError
+from emotion_tui.core.train import (
+    RunState, TrainConfig, TrainingListener, learning_rate_at, load_config, run_training,
+)
+
+
+def _config(fer_folder, run_dir, epochs):
+    return TrainConfig(data=str(fer_folder), run_dir=str(run_dir), epochs=epochs,
+                       batch_size=32, limit_per_split=320, patience=5)
+
+
+def test_two_epochs_write_checkpoints_history_and_plot(fer_folder, tmp_path):
+    run_dir = tmp_path / "run"
+    state = run_training(_config(fer_folder, run_dir, 2))
+    assert state.epochs_done == 2
+    for name in ("last.keras", "best.keras", "state.json", "config.json",
+                 "history.csv", "history.png"):
+        assert (run_dir / name).stat().st_size > 0, name
+    with (run_dir / "history.csv").open() as stream:
+        rows = list(csv.DictReader(stream))
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert all(0.0 <= float(r["val_accuracy"]) <= 1.0 for r in rows)
+    assert not list(run_dir.glob("*.partial*"))
+
+
+def test_resume_continues_from_epoch_one_with_the_same_history(fer_folder, tmp_path):
+    run_dir = tmp_path / "run"
+    first = run_training(_config(fer_folder, run_dir, 1))
+    assert first.epochs_done == 1
+    epoch_one = json.loads((run_dir / "state.json").read_text())["history"][0]
+
+    config = load_config(run_dir)
+    config.epochs = 2
+    resumed = run_training(config, resume=True)
+    assert resumed.epochs_done == 2
+    history = json.loads((run_dir / "state.json").read_text())["history"]
+    assert len(history) == 2 and history[0] == epoch_one
+
+
+def test_starting_over_an_existing_run_is_refused(fer_folder, tmp_path):
+    run_dir = tmp_path / "run"
+    run_training(_config(fer_folder, run_dir, 1))
+    with pytest.raises(DataError, match="already holds a run"):
+        run_training(_config(fer_folder, run_dir, 1))
+
+
+def test_stop_request_keeps_completed_epochs_and_drops_the_partial_one(
+    fer_folder, tmp_path
+):
+    run_dir = tmp_path / "run"
+    stop = threading.Event()
+
+    class StopInSecondEpoch(TrainingListener):
+        def on_batch(self, epoch, step, steps, logs):
+            if epoch == 1 and step == 3:
+                stop.set()
+
+    state = run_training(_config(fer_folder, run_dir, 3), StopInSecondEpoch(), stop)
+    assert state.epochs_done == 1
+    saved = RunState(run_dir)
+    saved.load()
+    assert saved.epochs_done == 1 and len(saved.history) == 1
+
+
+def test_learning_rate_warms_up_then_decays_to_the_floor():
+    config = TrainConfig(data="", run_dir="", epochs=10, learning_rate=1e-3,
+                         min_learning_rate=1e-5, warmup_epochs=1)
+    rates = [learning_rate_at(config, e) for e in range(10)]
+    assert rates[0] < rates[1] == pytest.approx(1e-3)
+    assert all(a >= b for a, b in zip(rates[1:], rates[2:]))
+    assert rates[-1] == pytest.approx(1e-5)
