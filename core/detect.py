@@ -117,6 +117,49 @@ class FaceDetector:
         boxes = (clip_box(_unscale(box, scale), width, height) for box in kept)
         return [box for box in boxes if box[2] > 0 and box[3] > 0]
 
+    def detect_near(
+        self, gray: np.ndarray, box: Box, margin: float = 0.5, face_px: int = 64
+    ) -> Box | None:
+        """Look for one face in the region around a known box (a cheap re-find).
+
+        The region (the box grown by ``margin`` of its size on each side) is
+        scaled so that a face of the known size is about ``face_px`` wide, then
+        searched for faces between 0.7 and 1.4 times that size.
+        """
+        height, width = gray.shape[:2]
+        x, y, w, h = box
+        if w <= 0 or h <= 0:
+            return None
+        grow_x, grow_y = int(w * margin), int(h * margin)
+        x0, y0 = max(0, x - grow_x), max(0, y - grow_y)
+        x1, y1 = min(width, x + w + grow_x), min(height, y + h + grow_y)
+        region = gray[y0:y1, x0:x1]
+        if region.size == 0:
+            return None
+        scale = min(1.0, face_px / w)
+        if scale < 1.0:
+            region = cv2.resize(
+                region,
+                (max(1, round(region.shape[1] * scale)), max(1, round(region.shape[0] * scale))),
+                interpolation=cv2.INTER_AREA,
+            )
+        low, high = max(1, round(w * scale * 0.7)), max(2, round(w * scale * 1.4))
+        if min(region.shape[:2]) < low:
+            return None
+        found, _levels, weights = self._cascade.detectMultiScale3(
+            region,
+            scaleFactor=self.config.scale_factor,
+            minNeighbors=self.config.min_neighbors,
+            minSize=(low, low),
+            maxSize=(high, high),
+            outputRejectLevels=True,
+        )
+        if len(found) == 0:
+            return None
+        best = int(np.argmax(np.ravel(weights)))
+        bx, by, bw, bh = _unscale(found[best], scale)
+        return clip_box((bx + x0, by + y0, bw, bh), width, height)
+
 
 def suppress_overlaps(
     boxes: list[Box], weights: list[float], max_iou: float

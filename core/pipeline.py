@@ -131,18 +131,43 @@ class Pipeline:
         tracker_config: TrackerConfig | None = None,
         keep_images: bool = False,
         whole_image_face: bool = False,
+        full_scan_every_n_frames: int = 10,
     ):
         self.detector = detector
         self.classifier = classifier
         self.tracker = Tracker(tracker_config or TrackerConfig())
         self.keep_images = keep_images
         self.whole_image_face = whole_image_face
+        self.full_scan_every_n_frames = full_scan_every_n_frames
+        self._frames_since_scan = 0
         self.stats = RunStats()
 
     def reset(self) -> None:
         """Forget tracks and counters, e.g. when the source changes."""
         self.tracker.reset()
+        self._frames_since_scan = 0
         self.stats = RunStats()
+
+    def find_faces(self, gray: np.ndarray, still: bool) -> list[Box]:
+        """Full scans every few frames; in between, re-find known faces nearby.
+
+        A face that cannot be re-found, or a frame with no known face, triggers a
+        full scan on the next frame, so new faces wait at most a few frames.
+        """
+        every = self.full_scan_every_n_frames
+        known = [t.box for t in self.tracker.tracks if t.seen_now]
+        if still or every <= 1 or not known or self._frames_since_scan + 1 >= every:
+            self._frames_since_scan = 0
+            return self.detector.detect(gray, still)
+        boxes = []
+        for box in known:
+            found = self.detector.detect_near(gray, box)
+            if found is None:
+                self._frames_since_scan = every  # scan fully on the next frame
+                continue
+            boxes.append(found)
+        self._frames_since_scan += 1
+        return boxes
 
     def process(
         self, frame: Frame, read_ms: float = 0.0, still: bool = False, source: str = ""
@@ -155,7 +180,7 @@ class Pipeline:
         if self.whole_image_face:
             boxes: list[Box] = [(0, 0, width, height)]
         else:
-            boxes = self.detector.detect(gray, still)
+            boxes = self.find_faces(gray, still)
         t1 = time.perf_counter()
         probabilities = self.classifier.predict(faces_to_batch(gray, boxes))
         t2 = time.perf_counter()

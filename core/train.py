@@ -21,6 +21,7 @@ import json
 import logging
 import math
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -356,6 +357,13 @@ def run_training(
         if (run_dir / "state.json").exists():
             raise DataError(f"{run_dir} already holds a run; use --resume or a new folder")
         model = build_compiled_model(config)
+    # Each sitting of a run is kept with the command that started it.
+    config.extra.setdefault("sittings", []).append({
+        "from_epoch": state.epochs_done,
+        "epochs": config.epochs,
+        "command": " ".join(["emotion-tui", *sys.argv[1:]]) if sys.argv else "",
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+    })
     save_config(config)
 
     splits = load_fer2013(config.data)

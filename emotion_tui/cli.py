@@ -35,7 +35,8 @@ def add_train_parser(commands) -> None:
     p.add_argument("--data", help="FER2013 folder layout or original fer2013.csv")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
     p.add_argument("--run-dir", help="folder for checkpoints (default runs/<date-time>)")
-    p.add_argument("--epochs", type=_positive_int, default=40)
+    p.add_argument("--epochs", type=_positive_int,
+                   help="epochs in all (default 40; with --resume: the run's own)")
     p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--learning-rate", type=_positive_float, default=1e-3)
     p.add_argument("--patience", type=_positive_int, default=10)
@@ -145,7 +146,7 @@ def train_config_from_args(args, parser):
 
     if args.resume:
         config = load_config(args.resume)
-        if args.epochs != 40:
+        if args.epochs is not None:
             config.epochs = args.epochs
         return config, True
     if not args.data:
@@ -156,7 +157,7 @@ def train_config_from_args(args, parser):
     config = TrainConfig(
         data=str(Path(args.data).resolve()),
         run_dir=run_dir,
-        epochs=args.epochs,
+        epochs=args.epochs or 40,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         patience=args.patience,

@@ -38,6 +38,7 @@ class EngineOptions:
     tracker: TrackerConfig
     threads: int = 2
     whole_image_face: bool = False
+    full_scan_every_n_frames: int = 10
 
     def load_classifier(self) -> Classifier:
         # LiteRT announces its XNNPACK delegate on fd 2; keep it off the screen.
@@ -52,6 +53,7 @@ class EngineOptions:
         return Pipeline(
             FaceDetector(self.detector), classifier, self.tracker,
             keep_images=keep_images, whole_image_face=self.whole_image_face,
+            full_scan_every_n_frames=self.full_scan_every_n_frames,
         )
 
 
@@ -92,6 +94,11 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
                    f"(default {t.ema_half_life_s})")
     g.add_argument("--threads", type=_number(int, lambda v: 1 <= v <= 64,
                    "threads (1..64)"), default=2, help="classifier threads (default 2)")
+    g.add_argument("--full-scan-every", type=_number(int, lambda v: v >= 1,
+                   "full scan every (must be >= 1 frame)"), default=10,
+                   help="in videos, scan the whole frame every N frames and re-find "
+                   "known faces near their last box in between; 1 = always scan "
+                   "(default 10)")
     g.add_argument("--whole-image", action="store_true",
                    help="classify each whole image as one face (pre-cropped faces)")
 
@@ -111,4 +118,5 @@ def engine_options_from_args(args) -> EngineOptions:
         tracker=TrackerConfig(ema_half_life_s=args.half_life),
         threads=args.threads,
         whole_image_face=args.whole_image,
+        full_scan_every_n_frames=args.full_scan_every,
     )

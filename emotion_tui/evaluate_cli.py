@@ -96,8 +96,17 @@ def _training_section(run_dir: Path | None) -> list[str]:
         f"--patience {config['patience']} --seed {config['seed']} --no-ui"
     )
     minutes = sum(r.get("seconds", 0.0) for r in history) / 60
+    sittings = config.get("extra", {}).get("sittings", [])
+    if sittings:
+        commands = [
+            f"- Sitting from epoch {s['from_epoch'] + 1} ({s['started']}), "
+            f"{s['epochs']} epochs in all: `{s['command']}`"
+            for s in sittings
+        ]
+    else:
+        commands = [f"- Command: `{command}`"]
     return [
-        f"- Command: `{command}`",
+        *commands,
         f"- Epochs run: {state['epochs_done']} of {config['epochs']} planned"
         + (" (early stop)" if state.get("stopped_early") else "")
         + f"; shipped weights are from epoch {state['best_epoch']}, the best by "
