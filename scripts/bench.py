@@ -218,6 +218,52 @@ def startup_seconds(image: Path) -> float:
     return time.perf_counter() - start
 
 
+TUI_PROBE = r"""
+import asyncio, json, sys, time
+start = float(sys.argv[1])
+from emotion_tui.quiet import quiet_native_logs
+quiet_native_logs()
+from emotion_tui.core.detect import DetectorConfig
+from emotion_tui.core.track import TrackerConfig
+from emotion_tui.engine import EngineOptions, default_model_path
+from emotion_tui.quiet import native_stderr_to
+from emotion_tui.tui.app import MonitorApp
+
+options = EngineOptions(default_model_path(), DetectorConfig(), TrackerConfig())
+app = MonitorApp([sys.argv[2]], options, loop=True)
+out = {}
+
+async def main():
+    with native_stderr_to(None):
+        async with app.run_test(size=(100, 32)) as pilot:
+            out["mounted_s"] = time.time() - start
+            while app.frames_drawn == 0:
+                await pilot.pause(0.01)
+            out["first_frame_s"] = time.time() - start
+            await pilot.pause(2.0)
+            frames0, t0 = app.live.snapshot().frames, time.perf_counter()
+            await pilot.pause(float(sys.argv[3]))
+            frames1, t1 = app.live.snapshot().frames, time.perf_counter()
+            out["pipeline_fps_in_tui"] = (frames1 - frames0) / (t1 - t0)
+            out["frames_drawn"] = app.frames_drawn
+            await pilot.press("q")
+
+asyncio.run(main())
+print(json.dumps(out))
+"""
+
+
+def tui_probe(video: Path, seconds: float = 10.0) -> dict:
+    """Start-up of the monitor and the pipeline's speed while the UI refreshes."""
+    done = subprocess.run(
+        [sys.executable, "-c", TUI_PROBE, repr(time.time()), str(video), str(seconds)],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"TUI probe failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="emotion-tui pipeline benchmark")
     parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
@@ -227,6 +273,8 @@ def main() -> None:
                         help="also FPS at 320-1920 px and with 1, 5, 20 faces")
     parser.add_argument("--soak", type=int, default=0,
                         help="also process this many frames of the looped clip")
+    parser.add_argument("--tui", action="store_true",
+                        help="also start-up and pipeline speed inside the monitor")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--width", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--tiles", type=int, default=1, help=argparse.SUPPRESS)
@@ -260,6 +308,11 @@ def main() -> None:
     image = args.video.parent / "single_face.jpg"
     if image.exists():
         report["startup_to_first_result_s"] = min(startup_seconds(image) for _ in range(3))
+    if args.tui:
+        report["tui"] = tui_probe(args.video)
+        report["tui"]["retained"] = (
+            report["tui"]["pipeline_fps_in_tui"] / results["default"]["fps_with_decode"]
+        )
     if args.scaling:
         report["scaling"] = scaling(args.video, limit)
     if args.soak:
@@ -308,6 +361,12 @@ def print_report(report: dict) -> None:
     if "startup_to_first_result_s" in report:
         print(f"start-up to first result (headless, one photo): "
               f"{report['startup_to_first_result_s']:.2f} s")
+    if "tui" in report:
+        tui = report["tui"]
+        print(f"monitor: mounted {tui['mounted_s']:.2f} s, first frame "
+              f"{tui['first_frame_s']:.2f} s after start; pipeline "
+              f"{tui['pipeline_fps_in_tui']:.1f} fps while the UI refreshes "
+              f"({tui['retained']:.0%} of headless with decode)")
     for name, row in report.get("scaling", {}).items():
         print(f"scaling {name:12s} {row['fps']:7.1f} fps")
     if "soak" in report:
