@@ -171,6 +171,8 @@ def load_classifier(path: str | Path, num_threads: int = 2) -> Classifier:
         raise ModelError(f"{path}: unknown model type; expected .tflite or .keras")
     log.info(
         "loaded %s (%s) in %.0f ms",
-        path, classifier.backend, (time.perf_counter() - started) * 1e3,
+        path,
+        classifier.backend,
+        (time.perf_counter() - started) * 1e3,
     )
     return classifier

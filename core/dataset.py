@@ -23,7 +23,11 @@ from .errors import DataError
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "public", "private")
-_USAGE_TO_SPLIT = {"training": "train", "publictest": "public", "privatetest": "private"}
+_USAGE_TO_SPLIT = {
+    "training": "train",
+    "publictest": "public",
+    "privatetest": "private",
+}
 _FOLDER_TO_SPLIT = {
     "train": "train",
     "training": "train",
@@ -120,9 +124,7 @@ def _cache_file(path: Path, cache_dir: Path) -> Path | None:
 def _read_cache(cache_file: Path) -> dict[str, Split]:
     with np.load(cache_file) as data:
         names = [str(n) for n in data["splits"]]
-        return {
-            n: Split(n, data[f"{n}_images"], data[f"{n}_labels"]) for n in names
-        }
+        return {n: Split(n, data[f"{n}_images"], data[f"{n}_labels"]) for n in names}
 
 
 def _write_cache(cache_file: Path, splits: dict[str, Split]) -> None:
@@ -183,7 +185,9 @@ def _read_face(file: Path) -> np.ndarray:
     if image is None:
         raise DataError(f"{file}: not a readable image")
     if image.shape != (FACE_SIZE_PX, FACE_SIZE_PX):
-        image = cv2.resize(image, (FACE_SIZE_PX, FACE_SIZE_PX), interpolation=cv2.INTER_AREA)
+        image = cv2.resize(
+            image, (FACE_SIZE_PX, FACE_SIZE_PX), interpolation=cv2.INTER_AREA
+        )
     return image
 
 

@@ -82,7 +82,9 @@ class FaceDetector:
         self._cascade = cv2.CascadeClassifier(str(path))
         if self._cascade.empty():
             raise DetectorError(f"cannot load the Haar cascade {path}")
-        log.info("loaded %s in %.1f ms", path.name, (time.perf_counter() - started) * 1e3)
+        log.info(
+            "loaded %s in %.1f ms", path.name, (time.perf_counter() - started) * 1e3
+        )
 
     def detect(self, gray: np.ndarray, still: bool = False) -> list[Box]:
         """Detect faces in a gray uint8 frame; boxes are clipped to the frame.
@@ -97,7 +99,9 @@ class FaceDetector:
         if target and width > target:
             scale = target / width
             small = cv2.resize(
-                gray, (target, max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+                gray,
+                (target, max(1, round(height * scale))),
+                interpolation=cv2.INTER_AREA,
             )
         min_side = max(1, round(self.config.min_face_px * scale))
         if min(small.shape[:2]) < min_side:
@@ -140,7 +144,10 @@ class FaceDetector:
         if scale < 1.0:
             region = cv2.resize(
                 region,
-                (max(1, round(region.shape[1] * scale)), max(1, round(region.shape[0] * scale))),
+                (
+                    max(1, round(region.shape[1] * scale)),
+                    max(1, round(region.shape[0] * scale)),
+                ),
                 interpolation=cv2.INTER_AREA,
             )
         low, high = max(1, round(w * scale * 0.7)), max(2, round(w * scale * 1.4))
@@ -168,8 +175,11 @@ def suppress_overlaps(
     in their original order."""
     from .track import iou
 
-    order = sorted(range(len(boxes)), key=lambda i: weights[i] if i < len(weights) else 0.0,
-                   reverse=True)
+    order = sorted(
+        range(len(boxes)),
+        key=lambda i: weights[i] if i < len(weights) else 0.0,
+        reverse=True,
+    )
     kept: list[int] = []
     for i in order:
         if all(iou(boxes[i], boxes[j]) <= max_iou for j in kept):

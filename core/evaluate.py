@@ -56,17 +56,26 @@ def score(labels: np.ndarray, predicted: np.ndarray) -> Metrics:
     true_pos = np.diag(matrix).astype(np.float64)
     predicted_n = matrix.sum(axis=0)
     actual_n = matrix.sum(axis=1)
-    precision = np.divide(true_pos, predicted_n, out=np.zeros(NUM_EMOTIONS), where=predicted_n > 0)
-    recall = np.divide(true_pos, actual_n, out=np.zeros(NUM_EMOTIONS), where=actual_n > 0)
+    precision = np.divide(
+        true_pos, predicted_n, out=np.zeros(NUM_EMOTIONS), where=predicted_n > 0
+    )
+    recall = np.divide(
+        true_pos, actual_n, out=np.zeros(NUM_EMOTIONS), where=actual_n > 0
+    )
     denominator = precision + recall
-    f1 = np.divide(2 * precision * recall, denominator, out=np.zeros(NUM_EMOTIONS),
-                   where=denominator > 0)
+    f1 = np.divide(
+        2 * precision * recall,
+        denominator,
+        out=np.zeros(NUM_EMOTIONS),
+        where=denominator > 0,
+    )
     present = actual_n > 0
     count = int(len(labels))
     return Metrics(
         accuracy=float(true_pos.sum() / count) if count else 0.0,
         accuracy_6=float(np.mean(SIX_CLASS_MAP[labels] == SIX_CLASS_MAP[predicted]))
-        if count else 0.0,
+        if count
+        else 0.0,
         macro_f1=float(f1[present].mean()) if present.any() else 0.0,
         precision=dict(zip(EMOTIONS, precision.tolist())),
         recall=dict(zip(EMOTIONS, recall.tolist())),

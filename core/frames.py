@@ -40,7 +40,9 @@ def _to_uint8(image: np.ndarray, name: str) -> np.ndarray:
         scaled = (image.astype(np.float64) - info.min) / (info.max - info.min)
         return (scaled * 255.0 + 0.5).astype(np.uint8)
     if np.issubdtype(image.dtype, np.floating):
-        finite = np.nan_to_num(image.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+        finite = np.nan_to_num(
+            image.astype(np.float32), nan=0.0, posinf=1.0, neginf=0.0
+        )
         # Float images are taken as 0..1 unless their values say 0..255.
         peak = float(finite.max()) if finite.size else 0.0
         scale = 1.0 if peak > 1.0 else 255.0

@@ -75,8 +75,13 @@ class LiveState:
         with self._lock:
             stats = self.stats
             return LiveSnapshot(
-                self.seq, self.state, self.message, self.source_name,
-                self.source_kind, self.source_fps, self.result,
+                self.seq,
+                self.state,
+                self.message,
+                self.source_name,
+                self.source_kind,
+                self.source_fps,
+                self.result,
                 stats.recent_fps if stats else 0.0,
                 stats.frames if stats else 0,
                 stats.mean_stage_ms() if stats else {},

@@ -17,7 +17,10 @@ MODEL_NAME = "EmotionVGGNet"
 def _conv_block(x, filters: int, name: str):
     for i in (1, 2):
         x = layers.Conv2D(
-            filters, 3, padding="same", kernel_initializer="he_normal",
+            filters,
+            3,
+            padding="same",
+            kernel_initializer="he_normal",
             name=f"{name}_conv{i}",
         )(x)
         x = layers.ELU(name=f"{name}_elu{i}")(x)

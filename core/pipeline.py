@@ -77,7 +77,9 @@ class RunStats:
     frames: int = 0
     frames_with_faces: int = 0
     faces: int = 0
-    stage_total_ms: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    stage_total_ms: dict[str, float] = field(
+        default_factory=lambda: dict.fromkeys(STAGES, 0.0)
+    )
     started: float = field(default_factory=time.perf_counter)
     recent: deque = field(default_factory=lambda: deque(maxlen=60))
     dropped_frames: int = 0
@@ -201,7 +203,12 @@ class Pipeline:
             detect=(t1 - t0) * 1e3, classify=(t2 - t1) * 1e3, track=(t3 - t2) * 1e3
         )
         result = FrameResult(
-            frame.index, frame.timestamp_ms, width, height, faces, stage_ms,
+            frame.index,
+            frame.timestamp_ms,
+            width,
+            height,
+            faces,
+            stage_ms,
             frame.image if self.keep_images else None,
             frame.name or source,
         )

@@ -7,7 +7,6 @@ frame whatever ends the run, and they never overwrite a file unless told to.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -18,7 +17,17 @@ from .errors import OutputError
 from .pipeline import FrameResult
 
 CSV_COLUMNS = (
-    "source", "frame", "timestamp_ms", "faces", "id", "x", "y", "w", "h", "emotion", "confidence",
+    "source",
+    "frame",
+    "timestamp_ms",
+    "faces",
+    "id",
+    "x",
+    "y",
+    "w",
+    "h",
+    "emotion",
+    "confidence",
     *(f"p_{e}" for e in EMOTIONS),
     *(f"smoothed_{e}" for e in EMOTIONS),
 )
@@ -64,16 +73,25 @@ class CsvWriter(ResultWriter):
 
     def _write(self, result: FrameResult) -> None:
         head = (
-            result.source, result.index, f"{result.timestamp_ms:.1f}", len(result.faces)
+            result.source,
+            result.index,
+            f"{result.timestamp_ms:.1f}",
+            len(result.faces),
         )
         if not result.faces:
             self._csv.writerow((*head, *[""] * (len(CSV_COLUMNS) - len(head))))
         for face in result.faces:
-            self._csv.writerow((
-                *head, face.track_id, *face.box, face.emotion, f"{face.confidence:.4f}",
-                *(f"{p:.4f}" for p in face.raw),
-                *(f"{p:.4f}" for p in face.smoothed),
-            ))
+            self._csv.writerow(
+                (
+                    *head,
+                    face.track_id,
+                    *face.box,
+                    face.emotion,
+                    f"{face.confidence:.4f}",
+                    *(f"{p:.4f}" for p in face.raw),
+                    *(f"{p:.4f}" for p in face.smoothed),
+                )
+            )
 
 
 def open_writer(path: str | Path | None, force: bool = False) -> ResultWriter:
@@ -93,7 +111,7 @@ def open_writer(path: str | Path | None, force: bool = False) -> ResultWriter:
         raise OutputError(f"{path} is a folder; give a file name")
     mode = "w" if force else "x"
     try:
-        stream = io.open(path, mode, newline="" if suffix == ".csv" else None)
+        stream = open(path, mode, newline="" if suffix == ".csv" else None)
     except FileExistsError:
         raise OutputError(f"{path} exists; use --force to overwrite it") from None
     except OSError as exc:

@@ -112,8 +112,10 @@ class CaptureSource(Source):
     def _make_capture(self) -> cv2.VideoCapture:
         if self.kind == "stream":
             params = [
-                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, STREAM_TIMEOUT_MS,
-                cv2.CAP_PROP_READ_TIMEOUT_MSEC, STREAM_TIMEOUT_MS,
+                cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
+                STREAM_TIMEOUT_MS,
+                cv2.CAP_PROP_READ_TIMEOUT_MSEC,
+                STREAM_TIMEOUT_MS,
             ]
             return cv2.VideoCapture(self.target, cv2.CAP_FFMPEG, params)
         if self.kind == "camera":
@@ -137,7 +139,9 @@ class CaptureSource(Source):
         count = capture.get(cv2.CAP_PROP_FRAME_COUNT)
         if self.kind == "video" and count and 0 < count < 1e9:
             self.frame_count = int(count)
-        log.info("opened %s (fps %s, frames %s)", self.describe(), self.fps, self.frame_count)
+        log.info(
+            "opened %s (fps %s, frames %s)", self.describe(), self.fps, self.frame_count
+        )
 
     def read(self) -> Frame | None:
         if self._capture is None:
@@ -192,7 +196,9 @@ def read_image(path: Path) -> np.ndarray:
     if image is None:
         raise SourceError(f"{path} is not an image OpenCV can decode")
     if max(image.shape[:2]) > MAX_IMAGE_SIDE_PX:
-        raise SourceError(f"image {path} is too large ({image.shape[1]}x{image.shape[0]})")
+        raise SourceError(
+            f"image {path} is too large ({image.shape[1]}x{image.shape[0]})"
+        )
     return normalize_frame(image, str(path))
 
 
@@ -248,7 +254,9 @@ class FolderSource(Source):
     def read(self) -> Frame | None:
         while True:
             position = self._next_index % len(self.files) if self.files else 0
-            if not self.files or (self._next_index >= len(self.files) and not self.loop):
+            if not self.files or (
+                self._next_index >= len(self.files) and not self.loop
+            ):
                 self.end_reason = "ended"
                 return None
             if self.loop and len(self.skipped) >= len(self.files):
@@ -295,7 +303,9 @@ def make_source(spec: str | int, loop: bool = False) -> Source:
     if path.is_dir():
         return FolderSource(path, loop)
     suffix = path.suffix.lower()
-    if suffix in IMAGE_SUFFIXES or (suffix not in VIDEO_SUFFIXES and _looks_like_image(path)):
+    if suffix in IMAGE_SUFFIXES or (
+        suffix not in VIDEO_SUFFIXES and _looks_like_image(path)
+    ):
         return ImageSource(path)
     return CaptureSource(str(path), path, "video", loop)
 

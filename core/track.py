@@ -98,8 +98,12 @@ class Tracker:
             track = track_of_box.get(b)
             if track is None:
                 track = Track(
-                    self.next_id, box, probabilities[b].copy(),
-                    probabilities[b].copy(), timestamp_ms, timestamp_ms,
+                    self.next_id,
+                    box,
+                    probabilities[b].copy(),
+                    probabilities[b].copy(),
+                    timestamp_ms,
+                    timestamp_ms,
                 )
                 self.next_id += 1
                 self.tracks.append(track)

@@ -143,7 +143,9 @@ def write_history_csv(path: Path, history: list[dict[str, float]]) -> None:
         writer = csv.writer(stream)
         writer.writerow(("epoch", *HISTORY_KEYS))
         for i, row in enumerate(history, start=1):
-            writer.writerow((i, *(f"{row.get(k, float('nan')):.6g}" for k in HISTORY_KEYS)))
+            writer.writerow(
+                (i, *(f"{row.get(k, float('nan')):.6g}" for k in HISTORY_KEYS))
+            )
     partial.replace(path)
 
 
@@ -169,7 +171,9 @@ def _augment_fn(config: TrainConfig):
     def augment(x, y):
         n = tf.shape(x)[0]
         flip = tf.where(tf.random.uniform([n]) < 0.5, -1.0, 1.0)
-        angle = tf.random.uniform([n], -1.0, 1.0) * (config.max_rotation_deg * math.pi / 180)
+        angle = tf.random.uniform([n], -1.0, 1.0) * (
+            config.max_rotation_deg * math.pi / 180
+        )
         scale = 1.0 + tf.random.uniform([n], -config.max_zoom, config.max_zoom)
         shift = tf.random.uniform([n, 2], -config.max_shift, config.max_shift) * size
         # One combined inverse map (output -> input pixel), so the image is
@@ -355,15 +359,19 @@ def run_training(
         keras.utils.set_random_seed(config.seed + state.epochs_done)
     else:
         if (run_dir / "state.json").exists():
-            raise DataError(f"{run_dir} already holds a run; use --resume or a new folder")
+            raise DataError(
+                f"{run_dir} already holds a run; use --resume or a new folder"
+            )
         model = build_compiled_model(config)
     # Each sitting of a run is kept with the command that started it.
-    config.extra.setdefault("sittings", []).append({
-        "from_epoch": state.epochs_done,
-        "epochs": config.epochs,
-        "command": " ".join(["emotion-tui", *sys.argv[1:]]) if sys.argv else "",
-        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-    })
+    config.extra.setdefault("sittings", []).append(
+        {
+            "from_epoch": state.epochs_done,
+            "epochs": config.epochs,
+            "command": " ".join(["emotion-tui", *sys.argv[1:]]) if sys.argv else "",
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+    )
     save_config(config)
 
     splits = load_fer2013(config.data)

@@ -52,9 +52,15 @@ class TrainingProgress(TrainingListener):
         self._batch_size = config.batch_size
         self._epoch_started = time.monotonic()
         self._update(
-            state="training", message="", run_dir=config.run_dir, epochs=config.epochs,
-            epoch=state.epochs_done + 1, step=0, steps=steps,
-            history=list(state.history), best_epoch=state.best_epoch,
+            state="training",
+            message="",
+            run_dir=config.run_dir,
+            epochs=config.epochs,
+            epoch=state.epochs_done + 1,
+            step=0,
+            steps=steps,
+            history=list(state.history),
+            best_epoch=state.best_epoch,
             best_val_accuracy=state.best_val_accuracy if state.best_epoch else None,
         )
 
@@ -64,19 +70,30 @@ class TrainingProgress(TrainingListener):
         elapsed = max(1e-6, time.monotonic() - self._epoch_started)
         rate = step * self._batch_size / elapsed
         eta = (steps - step) * elapsed / step if step else None
-        self._update(epoch=epoch + 1, step=step, steps=steps, images_per_s=rate, eta_s=eta)
+        self._update(
+            epoch=epoch + 1, step=step, steps=steps, images_per_s=rate, eta_s=eta
+        )
 
     def on_epoch(self, epoch: int, row: dict, state: RunState) -> None:
         self._update(
-            history=list(state.history), epoch=epoch + 1, step=0,
-            learning_rate=row.get("lr"), best_epoch=state.best_epoch,
+            history=list(state.history),
+            epoch=epoch + 1,
+            step=0,
+            learning_rate=row.get("lr"),
+            best_epoch=state.best_epoch,
             best_val_accuracy=state.best_val_accuracy,
         )
 
     def on_end(self, state: RunState, reason: str) -> None:
-        final = {"finished": "finished", "early stop": "finished"}.get(reason, "stopped")
-        self._update(state=final, message=f"{reason} after {state.epochs_done} epochs",
-                     history=list(state.history), epoch=state.epochs_done)
+        final = {"finished": "finished", "early stop": "finished"}.get(
+            reason, "stopped"
+        )
+        self._update(
+            state=final,
+            message=f"{reason} after {state.epochs_done} epochs",
+            history=list(state.history),
+            epoch=state.epochs_done,
+        )
 
     def feed(self, row: dict, epochs: int) -> None:
         """Append a finished epoch directly (for demos and tests of the screen)."""
@@ -85,8 +102,10 @@ class TrainingProgress(TrainingListener):
             self._snap.epochs = epochs
             self._snap.epoch = len(self._snap.history)
             self._snap.state = "training"
-            best = max(range(len(self._snap.history)),
-                       key=lambda i: self._snap.history[i].get("val_accuracy", 0))
+            best = max(
+                range(len(self._snap.history)),
+                key=lambda i: self._snap.history[i].get("val_accuracy", 0),
+            )
             self._snap.best_epoch = best + 1
             self._snap.best_val_accuracy = self._snap.history[best].get("val_accuracy")
             self._snap.learning_rate = row.get("lr")
@@ -97,8 +116,12 @@ class TrainingProgress(TrainingListener):
         from .errors import EmotionTuiError
 
         self.stop_event.clear()
-        self._update(state="loading", message="loading TensorFlow and the data",
-                     run_dir=config.run_dir, epochs=config.epochs)
+        self._update(
+            state="loading",
+            message="loading TensorFlow and the data",
+            run_dir=config.run_dir,
+            epochs=config.epochs,
+        )
         try:
             run_training(config, self, self.stop_event, resume)
         except EmotionTuiError as exc:
@@ -111,5 +134,7 @@ class TrainingProgress(TrainingListener):
         with self._lock:
             if self._snap.state in ("training", "loading"):
                 self._snap.state = "stopping"
-                self._snap.message = "stopping after this batch; completed epochs are kept"
+                self._snap.message = (
+                    "stopping after this batch; completed epochs are kept"
+                )
                 self.seq += 1

@@ -34,9 +34,14 @@ def add_train_parser(commands) -> None:
     )
     p.add_argument("--data", help="FER2013 folder layout or original fer2013.csv")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
-    p.add_argument("--run-dir", help="folder for checkpoints (default runs/<date-time>)")
-    p.add_argument("--epochs", type=_positive_int,
-                   help="epochs in all (default 40; with --resume: the run's own)")
+    p.add_argument(
+        "--run-dir", help="folder for checkpoints (default runs/<date-time>)"
+    )
+    p.add_argument(
+        "--epochs",
+        type=_positive_int,
+        help="epochs in all (default 40; with --resume: the run's own)",
+    )
     p.add_argument("--batch-size", type=_positive_int, default=64)
     p.add_argument("--learning-rate", type=_positive_float, default=1e-3)
     p.add_argument("--patience", type=_positive_int, default=10)
@@ -52,8 +57,11 @@ def add_monitor_options(p: argparse.ArgumentParser) -> None:
     from .engine import add_engine_options
 
     p.add_argument("--loop", action="store_true", help="replay videos and folders")
-    p.add_argument("--demo", action="store_true",
-                   help="run on the bundled demo clip (no camera needed)")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="run on the bundled demo clip (no camera needed)",
+    )
     add_engine_options(p)
 
 
@@ -63,14 +71,24 @@ def add_run_parser(commands) -> None:
         help="watch sources: camera index, video, image, folder or stream URL",
         description="Find faces and their emotions in one or more sources.",
     )
-    p.add_argument("sources", nargs="*", metavar="SOURCE",
-                   help="camera index (0), video file, image, folder or URL")
-    p.add_argument("--no-ui", action="store_true",
-                   help="no TUI: write results (JSON lines on stdout, or --out)")
+    p.add_argument(
+        "sources",
+        nargs="*",
+        metavar="SOURCE",
+        help="camera index (0), video file, image, folder or URL",
+    )
+    p.add_argument(
+        "--no-ui",
+        action="store_true",
+        help="no TUI: write results (JSON lines on stdout, or --out)",
+    )
     p.add_argument("--out", help="results file: .jsonl or .csv")
     p.add_argument("--force", action="store_true", help="overwrite an existing --out")
-    p.add_argument("--max-frames", type=_positive_int,
-                   help="stop each source after this many frames")
+    p.add_argument(
+        "--max-frames",
+        type=_positive_int,
+        help="stop each source after this many frames",
+    )
     add_monitor_options(p)
 
 
@@ -78,22 +96,33 @@ def add_evaluate_parser(commands) -> None:
     p = commands.add_parser("evaluate", help="score a model on a FER2013 split")
     p.add_argument("model", type=Path, help="a .tflite or .keras model")
     p.add_argument("--data", required=True, help="FER2013 folder or fer2013.csv")
-    p.add_argument("--split", choices=("train", "public", "private"),
-                   action="append", help="split(s) to show (default: private)")
-    p.add_argument("--tta", action="store_true", help="also report flip test-time "
-                   "augmentation")
+    p.add_argument(
+        "--split",
+        choices=("train", "public", "private"),
+        action="append",
+        help="split(s) to show (default: private)",
+    )
+    p.add_argument(
+        "--tta", action="store_true", help="also report flip test-time augmentation"
+    )
     p.add_argument("--json", type=Path, help="write all numbers to this JSON file")
     p.add_argument("--card", type=Path, help="write a model card (all splits)")
-    p.add_argument("--run-dir", type=Path, help="training run whose details go in "
-                   "the card")
+    p.add_argument(
+        "--run-dir", type=Path, help="training run whose details go in the card"
+    )
 
 
 def cmd_evaluate(args, parser) -> int:
     from .evaluate_cli import evaluate_command
 
     evaluate_command(
-        args.model, Path(args.data), args.split or ["private"], args.tta, args.json,
-        args.card, args.run_dir,
+        args.model,
+        Path(args.data),
+        args.split or ["private"],
+        args.tta,
+        args.json,
+        args.card,
+        args.run_dir,
     )
     return 0
 
@@ -188,7 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
-    handlers = {"train": cmd_train, "evaluate": cmd_evaluate, "run": cmd_run, None: cmd_run}
+    handlers = {
+        "train": cmd_train,
+        "evaluate": cmd_evaluate,
+        "run": cmd_run,
+        None: cmd_run,
+    }
     try:
         return handlers[args.command](args, parser)
     except EmotionTuiError as exc:

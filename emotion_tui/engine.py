@@ -51,8 +51,11 @@ class EngineOptions:
 
     def build_with(self, classifier: Classifier, keep_images: bool = False) -> Pipeline:
         return Pipeline(
-            FaceDetector(self.detector), classifier, self.tracker,
-            keep_images=keep_images, whole_image_face=self.whole_image_face,
+            FaceDetector(self.detector),
+            classifier,
+            self.tracker,
+            keep_images=keep_images,
+            whole_image_face=self.whole_image_face,
             full_scan_every_n_frames=self.full_scan_every_n_frames,
         )
 
@@ -73,34 +76,60 @@ def _number(kind, check, what):
 def add_engine_options(p: argparse.ArgumentParser) -> None:
     d, t = DetectorConfig(), TrackerConfig()
     g = p.add_argument_group("detection and classification")
-    g.add_argument("--model", type=Path, help="a .tflite or .keras EmotionVGGNet "
-                   "(default: the shipped model)")
-    g.add_argument("--scale-factor", type=_number(float, lambda v: v > 1.0,
-                   "scale factor (must be > 1)"), default=d.scale_factor,
-                   help=f"Haar pyramid step, > 1 (default {d.scale_factor})")
-    g.add_argument("--min-neighbors", type=_number(int, lambda v: v >= 0,
-                   "min neighbours (must be >= 0)"), default=d.min_neighbors,
-                   help=f"Haar min neighbours (default {d.min_neighbors})")
-    g.add_argument("--min-face", type=_number(int, lambda v: v >= 1,
-                   "min face (must be >= 1 px)"), default=d.min_face_px,
-                   help=f"smallest face side in frame pixels (default {d.min_face_px})")
-    g.add_argument("--detect-width", type=_number(int, lambda v: v == 0 or v >= 64,
-                   "detect width (0 or >= 64 px)"), default=d.detect_width_px,
-                   help=f"detect on a copy this wide, 0 = full size "
-                   f"(default {d.detect_width_px})")
-    g.add_argument("--half-life", type=_number(float, lambda v: v >= 0,
-                   "half-life (must be >= 0 s)"), default=t.ema_half_life_s,
-                   help=f"smoothing half-life in seconds, 0 = off "
-                   f"(default {t.ema_half_life_s})")
-    g.add_argument("--threads", type=_number(int, lambda v: 1 <= v <= 64,
-                   "threads (1..64)"), default=2, help="classifier threads (default 2)")
-    g.add_argument("--full-scan-every", type=_number(int, lambda v: v >= 1,
-                   "full scan every (must be >= 1 frame)"), default=10,
-                   help="in videos, scan the whole frame every N frames and re-find "
-                   "known faces near their last box in between; 1 = always scan "
-                   "(default 10)")
-    g.add_argument("--whole-image", action="store_true",
-                   help="classify each whole image as one face (pre-cropped faces)")
+    g.add_argument(
+        "--model",
+        type=Path,
+        help="a .tflite or .keras EmotionVGGNet (default: the shipped model)",
+    )
+    g.add_argument(
+        "--scale-factor",
+        type=_number(float, lambda v: v > 1.0, "scale factor (must be > 1)"),
+        default=d.scale_factor,
+        help=f"Haar pyramid step, > 1 (default {d.scale_factor})",
+    )
+    g.add_argument(
+        "--min-neighbors",
+        type=_number(int, lambda v: v >= 0, "min neighbours (must be >= 0)"),
+        default=d.min_neighbors,
+        help=f"Haar min neighbours (default {d.min_neighbors})",
+    )
+    g.add_argument(
+        "--min-face",
+        type=_number(int, lambda v: v >= 1, "min face (must be >= 1 px)"),
+        default=d.min_face_px,
+        help=f"smallest face side in frame pixels (default {d.min_face_px})",
+    )
+    g.add_argument(
+        "--detect-width",
+        type=_number(int, lambda v: v == 0 or v >= 64, "detect width (0 or >= 64 px)"),
+        default=d.detect_width_px,
+        help=f"detect on a copy this wide, 0 = full size (default {d.detect_width_px})",
+    )
+    g.add_argument(
+        "--half-life",
+        type=_number(float, lambda v: v >= 0, "half-life (must be >= 0 s)"),
+        default=t.ema_half_life_s,
+        help=f"smoothing half-life in seconds, 0 = off (default {t.ema_half_life_s})",
+    )
+    g.add_argument(
+        "--threads",
+        type=_number(int, lambda v: 1 <= v <= 64, "threads (1..64)"),
+        default=2,
+        help="classifier threads (default 2)",
+    )
+    g.add_argument(
+        "--full-scan-every",
+        type=_number(int, lambda v: v >= 1, "full scan every (must be >= 1 frame)"),
+        default=10,
+        help="in videos, scan the whole frame every N frames and re-find "
+        "known faces near their last box in between; 1 = always scan "
+        "(default 10)",
+    )
+    g.add_argument(
+        "--whole-image",
+        action="store_true",
+        help="classify each whole image as one face (pre-cropped faces)",
+    )
 
 
 def engine_options_from_args(args) -> EngineOptions:

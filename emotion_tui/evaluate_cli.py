@@ -27,8 +27,11 @@ def metrics_table(name: str, m: Metrics, tta: Metrics | None) -> Table:
         table.add_column(column, justify="right")
     for i, emotion in enumerate(EMOTIONS):
         table.add_row(
-            emotion, f"{m.precision[emotion]:.3f}", f"{m.recall[emotion]:.3f}",
-            f"{m.f1[emotion]:.3f}", str(int(m.confusion[i].sum())),
+            emotion,
+            f"{m.precision[emotion]:.3f}",
+            f"{m.recall[emotion]:.3f}",
+            f"{m.f1[emotion]:.3f}",
+            str(int(m.confusion[i].sum())),
         )
     table.caption = (
         f"accuracy {m.accuracy:.2%} (7 classes), {m.accuracy_6:.2%} (6 classes, "
@@ -92,7 +95,8 @@ def _training_section(run_dir: Path | None) -> list[str]:
     history = state["history"]
     command = config.get("extra", {}).get("command") or (
         f"emotion-tui train --data {config['data']} --epochs {config['epochs']} "
-        f"--batch-size {config['batch_size']} --learning-rate {config['learning_rate']} "
+        f"--batch-size {config['batch_size']} "
+        f"--learning-rate {config['learning_rate']} "
         f"--patience {config['patience']} --seed {config['seed']} --no-ui"
     )
     minutes = sum(r.get("seconds", 0.0) for r in history) / 60
@@ -114,12 +118,15 @@ def _training_section(run_dir: Path | None) -> list[str]:
         f"- Optimiser: Adam, batch {config['batch_size']}, peak learning rate "
         f"{config['learning_rate']}, {config['warmup_epochs']} warm-up epoch(s), then "
         f"cosine decay to {config['min_learning_rate']}.",
-        "- Augmentation: " + (
+        "- Augmentation: "
+        + (
             f"horizontal flips and one combined affine warp (shift up to "
             f"{config['max_shift']:.0%}, rotation up to {config['max_rotation_deg']} "
             f"degrees, zoom up to {config['max_zoom']:.0%})"
-            if config["augment"] else "none"
-        ) + ".",
+            if config["augment"]
+            else "none"
+        )
+        + ".",
         f"- Seed: {config['seed']}. Training time: {minutes:.0f} minutes on "
         f"{platform.machine()} CPU.",
     ]
@@ -187,13 +194,16 @@ def render_card(report: dict, model: Path, run_dir: Path | None, tta: bool) -> s
             "| --- " * (len(EMOTIONS) + 1) + "|",
         ]
         for i, e in enumerate(EMOTIONS):
-            lines.append(f"| {e} | " + " | ".join(str(v) for v in m["confusion"][i]) + " |")
+            lines.append(
+                f"| {e} | " + " | ".join(str(v) for v in m["confusion"][i]) + " |"
+            )
     lines += [
         "",
         "## Reproduce this card",
         f"`emotion-tui evaluate models/{model.name} --data ../shared/data/fer2013 "
         "--card models/MODEL_CARD.md --json models/metrics.json"
-        + (" --tta" if tta else "") + "`",
+        + (" --tta" if tta else "")
+        + "`",
         "",
     ]
     return "\n".join(lines)

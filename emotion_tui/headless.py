@@ -79,7 +79,10 @@ def run_headless(
             totals.append(summary)
             print(json.dumps({"summary": summary}), file=sys.stderr)
     if out:
-        print(f"emotion-tui: wrote {writer.frames_written} frames to {out}", file=sys.stderr)
+        print(
+            f"emotion-tui: wrote {writer.frames_written} frames to {out}",
+            file=sys.stderr,
+        )
     if stop.is_set():
         return 130
     return 1 if failures else 0

@@ -40,11 +40,14 @@ class RichListener(TrainingListener):
         self.batch_size = config.batch_size
         self.epochs = config.epochs
         self.console.print(
-            f"training {config.run_dir}: epochs {state.epochs_done + 1}..{config.epochs},"
+            f"training {config.run_dir}: "
+            f"epochs {state.epochs_done + 1}..{config.epochs},"
             f" {steps} steps of {config.batch_size}"
         )
         self.progress.start()
-        self.task = self.progress.add_task("", total=steps, epoch=state.epochs_done + 1, rate=0.0)
+        self.task = self.progress.add_task(
+            "", total=steps, epoch=state.epochs_done + 1, rate=0.0
+        )
 
     def on_batch(self, epoch: int, step: int, steps: int, logs: dict) -> None:
         if step == 1 or step < self.last_step:

@@ -90,16 +90,21 @@ def frames_of(video: Path, width: int | None, tiles: int, max_frames: int | None
 def run_variant(args) -> dict:
     import cv2
     import numpy as np
-
     from emotion_tui.core.classify import load_classifier
     from emotion_tui.core.detect import DetectorConfig, FaceDetector
     from emotion_tui.core.pipeline import Pipeline
     from emotion_tui.core.sources import Frame
+
     from emotion_tui.engine import models_dir
     from emotion_tui.quiet import native_stderr_to
 
-    settings = {"detect_width": 320, "full_scan_every": 10, "backend": "litert",
-                "threads": 2, **VARIANTS.get(args.variant, {})}
+    settings = {
+        "detect_width": 320,
+        "full_scan_every": 10,
+        "backend": "litert",
+        "threads": 2,
+        **VARIANTS.get(args.variant, {}),
+    }
     if args.detect_width is not None:
         settings["detect_width"] = args.detect_width
     started = time.perf_counter()
@@ -110,11 +115,14 @@ def run_variant(args) -> dict:
         elif settings["backend"] == "keras":
             classifier = load_classifier(model.with_suffix(".keras"))
         else:
-            classifier = load_classifier(model.with_suffix(".tflite"), settings["threads"])
+            classifier = load_classifier(
+                model.with_suffix(".tflite"), settings["threads"]
+            )
     load_s = time.perf_counter() - started
     detector = FaceDetector(DetectorConfig(detect_width_px=settings["detect_width"]))
-    pipeline = Pipeline(detector, classifier,
-                        full_scan_every_n_frames=settings["full_scan_every"])
+    pipeline = Pipeline(
+        detector, classifier, full_scan_every_n_frames=settings["full_scan_every"]
+    )
     frames = frames_of(Path(args.video), args.width, args.tiles, args.max_frames)
     fps = cv2.VideoCapture(str(args.video)).get(cv2.CAP_PROP_FPS) or 30.0
 
@@ -152,10 +160,13 @@ def run_variant(args) -> dict:
         "seconds": elapsed,
         "process_fps": len(latencies) / elapsed,
         "decode_ms": decode_ms,
-        "fps_with_decode": len(latencies) / (elapsed + decode_ms * len(latencies) / 1e3),
-        "latency_ms": {"p50": float(np.percentile(lat, 50)),
-                       "p95": float(np.percentile(lat, 95)),
-                       "max": float(lat.max())},
+        "fps_with_decode": len(latencies)
+        / (elapsed + decode_ms * len(latencies) / 1e3),
+        "latency_ms": {
+            "p50": float(np.percentile(lat, 50)),
+            "p95": float(np.percentile(lat, 95)),
+            "max": float(lat.max()),
+        },
         "mean_stage_ms": pipeline.stats.mean_stage_ms(),
         "face_counts": counts,
         "model_load_s": load_s,
@@ -192,7 +203,6 @@ def _peak_rss_mb() -> float:
 def reference_counts(video: Path, max_frames: int | None) -> list[int]:
     """Faces per frame by full-resolution Haar (scale 1.1): the agreement bound."""
     import cv2
-
     from emotion_tui.core.detect import DetectorConfig, FaceDetector
 
     detector = FaceDetector(DetectorConfig(detect_width_px=0))
@@ -203,7 +213,15 @@ def reference_counts(video: Path, max_frames: int | None) -> list[int]:
 
 
 def spawn(variant: str, video: Path, extra: list[str]) -> dict:
-    command = [sys.executable, __file__, "--child", variant, "--video", str(video), *extra]
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        variant,
+        "--video",
+        str(video),
+        *extra,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"variant {variant} failed:\n{done.stderr[-2000:]}")
@@ -213,8 +231,11 @@ def spawn(variant: str, video: Path, extra: list[str]) -> dict:
 def startup_seconds(image: Path) -> float:
     """Wall time of a whole headless command on one photo: start-up to result."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "emotion_tui.cli", "run", str(image), "--no-ui"],
-                   capture_output=True, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "emotion_tui.cli", "run", str(image), "--no-ui"],
+        capture_output=True,
+        check=True,
+    )
     return time.perf_counter() - start
 
 
@@ -257,7 +278,9 @@ def tui_probe(video: Path, seconds: float = 10.0) -> dict:
     """Start-up of the monitor and the pipeline's speed while the UI refreshes."""
     done = subprocess.run(
         [sys.executable, "-c", TUI_PROBE, repr(time.time()), str(video), str(seconds)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise SystemExit(f"TUI probe failed:\n{done.stderr[-2000:]}")
@@ -269,12 +292,22 @@ def main() -> None:
     parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
     parser.add_argument("--out", type=Path, default=Path("bench.json"))
     parser.add_argument("--quick", action="store_true", help="first 120 frames only")
-    parser.add_argument("--scaling", action="store_true",
-                        help="also FPS at 320-1920 px and with 1, 5, 20 faces")
-    parser.add_argument("--soak", type=int, default=0,
-                        help="also process this many frames of the looped clip")
-    parser.add_argument("--tui", action="store_true",
-                        help="also start-up and pipeline speed inside the monitor")
+    parser.add_argument(
+        "--scaling",
+        action="store_true",
+        help="also FPS at 320-1920 px and with 1, 5, 20 faces",
+    )
+    parser.add_argument(
+        "--soak",
+        type=int,
+        default=0,
+        help="also process this many frames of the looped clip",
+    )
+    parser.add_argument(
+        "--tui",
+        action="store_true",
+        help="also start-up and pipeline speed inside the monitor",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--width", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--tiles", type=int, default=1, help=argparse.SUPPRESS)
@@ -303,11 +336,16 @@ def main() -> None:
         r["agreement"] = sum(a == b for a, b in zip(counts, reference)) / len(reference)
         results[variant] = r
 
-    report = {"video": str(args.video), "cpu_count": os.cpu_count(),
-              "variants": results}
+    report = {
+        "video": str(args.video),
+        "cpu_count": os.cpu_count(),
+        "variants": results,
+    }
     image = args.video.parent / "single_face.jpg"
     if image.exists():
-        report["startup_to_first_result_s"] = min(startup_seconds(image) for _ in range(3))
+        report["startup_to_first_result_s"] = min(
+            startup_seconds(image) for _ in range(3)
+        )
     if args.tui:
         report["tui"] = tui_probe(args.video)
         report["tui"]["retained"] = (
@@ -318,8 +356,9 @@ def main() -> None:
     if args.soak:
         r = spawn("default", args.video, ["--frames-total", str(args.soak)])
         r.pop("face_counts")
-        report["soak"] = {k: r[k] for k in ("frames", "process_fps", "rss_samples",
-                                            "latency_ms")}
+        report["soak"] = {
+            k: r[k] for k in ("frames", "process_fps", "rss_samples", "latency_ms")
+        }
     args.out.write_text(json.dumps(report, indent=1))
     print_report(report)
     print(f"\nwrote {args.out}")
@@ -330,43 +369,68 @@ def scaling(video: Path, limit: list[str]) -> dict:
     for width in (320, 640, 1280, 1920):
         # The detector shrinks every size to 320 px; the rest of the cost grows.
         r = spawn("default", video, [*limit, "--width", str(width)])
-        rows[f"width_{width}"] = {"fps": r["process_fps"], "mean_stage_ms": r["mean_stage_ms"]}
+        rows[f"width_{width}"] = {
+            "fps": r["process_fps"],
+            "mean_stage_ms": r["mean_stage_ms"],
+        }
     for tiles in (1, 5, 20):
         # A tiled frame is wide, so detect at the tile's own scale (320 px a tile).
         cols = -(-tiles // int(tiles**0.5)) if tiles > 1 else 1
-        r = spawn("default", video, [*limit, "--tiles", str(tiles),
-                                     "--detect-width", str(320 * max(1, int(cols)))])
+        r = spawn(
+            "default",
+            video,
+            [
+                *limit,
+                "--tiles",
+                str(tiles),
+                "--detect-width",
+                str(320 * max(1, int(cols))),
+            ],
+        )
         faces = sum(r["face_counts"]) / max(1, len(r["face_counts"]))
-        rows[f"faces_{tiles}"] = {"fps": r["process_fps"], "mean_faces": faces,
-                                  "mean_stage_ms": r["mean_stage_ms"],
-                                  "frame_shape": r["frame_shape"]}
+        rows[f"faces_{tiles}"] = {
+            "fps": r["process_fps"],
+            "mean_faces": faces,
+            "mean_stage_ms": r["mean_stage_ms"],
+            "frame_shape": r["frame_shape"],
+        }
     return rows
 
 
 def print_report(report: dict) -> None:
     variants = report["variants"]
     base = variants["baseline"]
-    print(f"{'variant':16s} {'fps':>7s} {'x base':>7s} {'p50 ms':>7s} {'p95 ms':>7s} "
-          f"{'detect':>7s} {'classif':>7s} {'peak MB':>8s} {'agree':>6s}")
+    print(
+        f"{'variant':16s} {'fps':>7s} {'x base':>7s} {'p50 ms':>7s} {'p95 ms':>7s} "
+        f"{'detect':>7s} {'classif':>7s} {'peak MB':>8s} {'agree':>6s}"
+    )
     for name, r in variants.items():
         stages = r["mean_stage_ms"]
-        print(f"{name:16s} {r['process_fps']:7.1f} "
-              f"{r['process_fps'] / base['process_fps']:7.2f} "
-              f"{r['latency_ms']['p50']:7.2f} {r['latency_ms']['p95']:7.2f} "
-              f"{stages['detect']:7.2f} {stages['classify']:7.2f} "
-              f"{r['peak_rss_mb']:8.0f} {r['agreement']:6.1%}")
+        print(
+            f"{name:16s} {r['process_fps']:7.1f} "
+            f"{r['process_fps'] / base['process_fps']:7.2f} "
+            f"{r['latency_ms']['p50']:7.2f} {r['latency_ms']['p95']:7.2f} "
+            f"{stages['detect']:7.2f} {stages['classify']:7.2f} "
+            f"{r['peak_rss_mb']:8.0f} {r['agreement']:6.1%}"
+        )
     default = variants["default"]
-    print(f"decode {default['decode_ms']:.2f} ms/frame; default with decode "
-          f"{default['fps_with_decode']:.1f} fps")
+    print(
+        f"decode {default['decode_ms']:.2f} ms/frame; default with decode "
+        f"{default['fps_with_decode']:.1f} fps"
+    )
     if "startup_to_first_result_s" in report:
-        print(f"start-up to first result (headless, one photo): "
-              f"{report['startup_to_first_result_s']:.2f} s")
+        print(
+            f"start-up to first result (headless, one photo): "
+            f"{report['startup_to_first_result_s']:.2f} s"
+        )
     if "tui" in report:
         tui = report["tui"]
-        print(f"monitor: mounted {tui['mounted_s']:.2f} s, first frame "
-              f"{tui['first_frame_s']:.2f} s after start; pipeline "
-              f"{tui['pipeline_fps_in_tui']:.1f} fps while the UI refreshes "
-              f"({tui['retained']:.0%} of headless with decode)")
+        print(
+            f"monitor: mounted {tui['mounted_s']:.2f} s, first frame "
+            f"{tui['first_frame_s']:.2f} s after start; pipeline "
+            f"{tui['pipeline_fps_in_tui']:.1f} fps while the UI refreshes "
+            f"({tui['retained']:.0%} of headless with decode)"
+        )
     for name, row in report.get("scaling", {}).items():
         print(f"scaling {name:12s} {row['fps']:7.1f} fps")
     if "soak" in report:
@@ -374,9 +438,12 @@ def print_report(report: dict) -> None:
         samples = soak["rss_samples"]
         if len(samples) >= 2:
             first, last = samples[0][1], samples[-1][1]
-            print(f"soak {soak['frames']} frames: {soak['process_fps']:.1f} fps, RSS "
-                  f"{first:.0f} MB at {samples[0][0]} -> {last:.0f} MB at {samples[-1][0]} "
-                  f"({(last - first) / first:+.1%})")
+            print(
+                f"soak {soak['frames']} frames: {soak['process_fps']:.1f} fps, RSS "
+                f"{first:.0f} MB at {samples[0][0]} -> "
+                f"{last:.0f} MB at {samples[-1][0]} "
+                f"({(last - first) / first:+.1%})"
+            )
 
 
 if __name__ == "__main__":

@@ -41,11 +41,13 @@ def main() -> None:
     quiet_native_logs()
     import keras
     import tensorflow as tf
-
     from emotion_tui.core.dataset import load_fer2013
     from emotion_tui.core.model import build_emotion_vggnet
     from emotion_tui.core.train import (
-        TrainConfig, build_compiled_model, make_datasets, to_inputs,
+        TrainConfig,
+        build_compiled_model,
+        make_datasets,
+        to_inputs,
     )
 
     splits = load_fer2013(args.data)
@@ -53,31 +55,42 @@ def main() -> None:
 
     # Baseline: augmentation layers inside the model, fit on arrays.
     x, y = to_inputs(splits["train"])
-    augment = keras.Sequential([
-        keras.layers.RandomFlip("horizontal"),
-        keras.layers.RandomTranslation(0.1, 0.1),
-        keras.layers.RandomRotation(10 / 360),
-        keras.layers.RandomZoom(0.1),
-    ])
+    augment = keras.Sequential(
+        [
+            keras.layers.RandomFlip("horizontal"),
+            keras.layers.RandomTranslation(0.1, 0.1),
+            keras.layers.RandomRotation(10 / 360),
+            keras.layers.RandomZoom(0.1),
+        ]
+    )
     inputs = keras.Input((48, 48, 1))
     plain = keras.Model(inputs, build_emotion_vggnet()(augment(inputs)))
-    plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
-    plain_ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(y)).batch(
-        args.batch_size)
-    results["plain_fit"] = images_per_second(plain, plain_ds, args.steps, args.batch_size)
+    plain.compile(
+        optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+    plain_ds = (
+        tf.data.Dataset.from_tensor_slices((x, y))
+        .shuffle(len(y))
+        .batch(args.batch_size)
+    )
+    results["plain_fit"] = images_per_second(
+        plain, plain_ds, args.steps, args.batch_size
+    )
 
     for name, jit in (("ours", False), ("ours_xla", True)):
-        config = TrainConfig(data=str(args.data), run_dir="", batch_size=args.batch_size,
-                             jit_compile=jit)
+        config = TrainConfig(
+            data=str(args.data), run_dir="", batch_size=args.batch_size, jit_compile=jit
+        )
         train_ds, _, _ = make_datasets(config, splits["train"], splits["public"])
         model = build_compiled_model(config)
         results[name] = images_per_second(model, train_ds, args.steps, args.batch_size)
 
     base = results["plain_fit"]
     for name, rate in results.items():
-        print(f"{name:10s} {rate:7.1f} images/s  {rate / base:5.2f}x  "
-              f"epoch of {len(y)} images: {len(y) / rate / 60:.1f} min")
+        print(
+            f"{name:10s} {rate:7.1f} images/s  {rate / base:5.2f}x  "
+            f"epoch of {len(y)} images: {len(y) / rate / 60:.1f} min"
+        )
     args.out.write_text(json.dumps(results, indent=1))
 
 

@@ -47,7 +47,9 @@ def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
     out.parent.mkdir(parents=True, exist_ok=True)
     portrait = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
-    writer = cv2.VideoWriter(str(out), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (WIDTH, HEIGHT))
+    writer = cv2.VideoWriter(
+        str(out), cv2.VideoWriter_fourcc(*"mp4v"), FPS, (WIDTH, HEIGHT)
+    )
     if not writer.isOpened():
         raise SystemExit("this OpenCV build cannot write mp4v video")
     count = 0

@@ -9,6 +9,7 @@ import argparse
 from pathlib import Path
 
 from emotion_tui.core.export import export_litert, strip_optimizer
+
 from emotion_tui.evaluate_cli import evaluate_command
 from emotion_tui.quiet import quiet_native_logs
 
@@ -32,8 +33,12 @@ def main() -> None:
         if source.exists():
             (MODELS / f"training_{name}").write_bytes(source.read_bytes())
     evaluate_command(
-        tflite_file, args.data, ["private"], tta=True,
-        json_out=MODELS / "metrics.json", card=MODELS / "MODEL_CARD.md",
+        tflite_file,
+        args.data,
+        ["private"],
+        tta=True,
+        json_out=MODELS / "metrics.json",
+        card=MODELS / "MODEL_CARD.md",
         run_dir=args.run_dir,
     )
 

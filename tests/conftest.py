@@ -42,6 +42,7 @@ def fer_csv() -> Path:
 def engine_options():
     from emotion_tui.core.detect import DetectorConfig
     from emotion_tui.core.track import TrackerConfig
+
     from emotion_tui.engine import EngineOptions, default_model_path
 
     return EngineOptions(default_model_path(), DetectorConfig(), TrackerConfig())

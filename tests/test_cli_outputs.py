@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from emotion_tui.core.emotions import EMOTIONS
 from emotion_tui.core.results import CSV_COLUMNS
 
@@ -16,13 +15,22 @@ from emotion_tui.core.results import CSV_COLUMNS
 def emotion_tui(*args, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "emotion_tui.cli", *args],
-        capture_output=True, text=True, timeout=300, **kwargs,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
     )
 
 
 def _check_face(face: dict) -> None:
-    assert set(face) == {"id", "box", "emotion", "confidence", "probabilities",
-                         "smoothed"}
+    assert set(face) == {
+        "id",
+        "box",
+        "emotion",
+        "confidence",
+        "probabilities",
+        "smoothed",
+    }
     assert isinstance(face["id"], int) and face["id"] >= 1
     x, y, w, h = face["box"]
     assert w > 0 and h > 0 and x >= 0 and y >= 0
@@ -30,18 +38,23 @@ def _check_face(face: dict) -> None:
         assert list(face[key]) == list(EMOTIONS)
         assert sum(face[key].values()) == pytest.approx(1.0, abs=0.01)
     assert face["emotion"] == max(face["smoothed"], key=face["smoothed"].get)
-    assert face["confidence"] == pytest.approx(face["smoothed"][face["emotion"]], abs=1e-4)
+    assert face["confidence"] == pytest.approx(
+        face["smoothed"][face["emotion"]], abs=1e-4
+    )
 
 
 def test_jsonl_has_a_record_for_every_frame_of_the_wolfgang_clip(media, tmp_path):
     out = tmp_path / "results.jsonl"
-    done = emotion_tui("run", str(media / "WolfgangLanger_Pexels.mp4"), "--no-ui",
-                       "--out", str(out))
+    done = emotion_tui(
+        "run", str(media / "WolfgangLanger_Pexels.mp4"), "--no-ui", "--out", str(out)
+    )
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["frame"] for r in records] == list(range(472))
     stamps = [r["timestamp_ms"] for r in records]
-    assert stamps == sorted(stamps) and stamps[-1] == pytest.approx(471 / 23.976 * 1000, abs=50)
+    assert stamps == sorted(stamps) and stamps[-1] == pytest.approx(
+        471 / 23.976 * 1000, abs=50
+    )
     ids = set()
     for r in records:
         for face in r["faces"]:
@@ -67,7 +80,9 @@ def test_stdout_json_lines_for_the_multi_face_photo(media):
 
 def test_csv_has_one_row_per_face_per_frame(media, tmp_path):
     out = tmp_path / "run.csv"
-    done = emotion_tui("run", str(media / "face_noface.mov"), "--no-ui", "--out", str(out))
+    done = emotion_tui(
+        "run", str(media / "face_noface.mov"), "--no-ui", "--out", str(out)
+    )
     assert done.returncode == 0, done.stderr
     with out.open(newline="") as stream:
         rows = list(csv.DictReader(stream))
@@ -102,12 +117,15 @@ def test_a_folder_of_images_is_read_in_name_order_skipping_other_files(media, tm
 def test_an_existing_results_file_is_not_overwritten_without_force(media, tmp_path):
     out = tmp_path / "keep.jsonl"
     out.write_text("precious\n")
-    done = emotion_tui("run", str(media / "single_face.jpg"), "--no-ui", "--out", str(out))
+    done = emotion_tui(
+        "run", str(media / "single_face.jpg"), "--no-ui", "--out", str(out)
+    )
     assert done.returncode == 2
     assert "exists; use --force" in done.stderr
     assert out.read_text() == "precious\n"
-    forced = emotion_tui("run", str(media / "single_face.jpg"), "--no-ui", "--out",
-                         str(out), "--force")
+    forced = emotion_tui(
+        "run", str(media / "single_face.jpg"), "--no-ui", "--out", str(out), "--force"
+    )
     assert forced.returncode == 0 and json.loads(out.read_text())["frame"] == 0
 
 

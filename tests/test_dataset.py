@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from emotion_tui.core.dataset import iter_csv_rows, load_fer2013, split_of_file
 from emotion_tui.core.emotions import CSV_TO_INDEX, EMOTIONS
 from emotion_tui.core.errors import DataError
 
 FOLDER_COUNTS = {
-    "train": dict(angry=3825, disgust=381, fear=3887, happy=7062, neutral=4838,
-                  sad=4684, surprise=2675),
-    "public": dict(angry=467, disgust=56, fear=496, happy=895, neutral=607, sad=653,
-                   surprise=415),
-    "private": dict(angry=491, disgust=55, fear=528, happy=879, neutral=626, sad=594,
-                    surprise=416),
+    "train": dict(
+        angry=3825,
+        disgust=381,
+        fear=3887,
+        happy=7062,
+        neutral=4838,
+        sad=4684,
+        surprise=2675,
+    ),
+    "public": dict(
+        angry=467, disgust=56, fear=496, happy=895, neutral=607, sad=653, surprise=415
+    ),
+    "private": dict(
+        angry=491, disgust=55, fear=528, happy=879, neutral=626, sad=594, surprise=416
+    ),
 }
 
 
@@ -40,7 +48,13 @@ def test_second_load_comes_from_the_cache_with_the_same_arrays(fer_folder, tmp_p
 
 def test_csv_labels_map_from_the_original_order():
     assert [EMOTIONS[i] for i in CSV_TO_INDEX] == [
-        "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral",
+        "angry",
+        "disgust",
+        "fear",
+        "happy",
+        "sad",
+        "surprise",
+        "neutral",
     ]
 
 
@@ -60,7 +74,8 @@ def test_csv_row_label_4_is_sad_and_6_is_neutral(tmp_path):
     )
     rows = list(iter_csv_rows(path))
     assert [(EMOTIONS[label], split) for label, split, _ in rows] == [
-        ("sad", "train"), ("neutral", "private"),
+        ("sad", "train"),
+        ("neutral", "private"),
     ]
     assert rows[0][2].shape == (48, 48) and rows[0][2][0, 0] == 7
 
@@ -79,7 +94,9 @@ def test_malformed_csv_row_names_its_line(tmp_path, row, message):
     pixels = " ".join(["1"] * 2304)
     path = tmp_path / "bad.csv"
     good = f"0,{pixels},Training"
-    path.write_text("emotion,pixels,Usage\n" + good + "\n" + row.format(p=pixels) + "\n")
+    path.write_text(
+        "emotion,pixels,Usage\n" + good + "\n" + row.format(p=pixels) + "\n"
+    )
     with pytest.raises(DataError, match=f":3: .*{message}"):
         list(iter_csv_rows(path))
 

@@ -9,16 +9,14 @@ import sys
 import cv2
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
+from conftest import run_source
 from emotion_tui.core.classify import load_classifier
 from emotion_tui.core.errors import ModelError, SourceError
 from emotion_tui.core.frames import normalize_frame
 from emotion_tui.core.preprocess import crop_face, faces_to_batch
 from emotion_tui.core.sources import mask_url, open_source
-
-from conftest import run_source
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def _face(media, size=None) -> np.ndarray:
@@ -27,8 +25,12 @@ def _face(media, size=None) -> np.ndarray:
 
 
 def _cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "emotion_tui.cli", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "emotion_tui.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 # ----- images -----------------------------------------------------------------
@@ -122,7 +124,9 @@ def test_a_missing_path_names_it(tmp_path):
         open_source(str(tmp_path / "nothing.jpg"))
 
 
-def test_a_folder_mixing_images_and_other_files_skips_the_others(pipeline, media, tmp_path):
+def test_a_folder_mixing_images_and_other_files_skips_the_others(
+    pipeline, media, tmp_path
+):
     (tmp_path / "a.jpg").write_bytes((media / "single_face.jpg").read_bytes())
     (tmp_path / "b.jpg").write_bytes(b"broken")
     (tmp_path / "c.txt").write_text("notes")
@@ -145,11 +149,14 @@ def test_a_face_cut_by_the_frame_edge_is_still_classified(pipeline, media, tmp_p
     (r,) = run_source(pipeline, path)
     for face in r.faces:
         x, y, w, h = face.box
-        assert x >= 0 and x + w <= r.width and sum(face.raw) == pytest.approx(1, abs=1e-3)
+        assert (
+            x >= 0 and x + w <= r.width and sum(face.raw) == pytest.approx(1, abs=1e-3)
+        )
 
 
-@pytest.mark.parametrize("box", [(0, 0, 0, 0), (10, 10, -5, 20), (-50, -50, 10, 10),
-                                 (590, 580, 100, 100)])
+@pytest.mark.parametrize(
+    "box", [(0, 0, 0, 0), (10, 10, -5, 20), (-50, -50, 10, 10), (590, 580, 100, 100)]
+)
 def test_degenerate_boxes_give_an_empty_crop_and_a_zero_input(box):
     gray = np.zeros((562, 572), np.uint8)
     assert crop_face(gray, box).size == 0 or box[0] + box[2] > 572
@@ -170,7 +177,9 @@ def test_thirty_faces_in_one_frame(pipeline, media, tmp_path):
     assert len({f.track_id for f in r.faces}) == 30
 
 
-def test_a_pre_cropped_48x48_face_is_classified_whole(engine_options, classifier, fer_folder):
+def test_a_pre_cropped_48x48_face_is_classified_whole(
+    engine_options, classifier, fer_folder
+):
     from dataclasses import replace
 
     options = replace(engine_options, whole_image_face=True)
@@ -207,7 +216,9 @@ def test_passwords_are_masked_in_any_url_text():
     assert mask_url("rtsp://host/stream") == "rtsp://host/stream"
 
 
-def test_a_source_that_stops_delivering_frames_is_reported(engine_options, classifier, media):
+def test_a_source_that_stops_delivering_frames_is_reported(
+    engine_options, classifier, media
+):
     import threading
 
     from emotion_tui.core.live import LiveState, capture_loop
@@ -227,10 +238,16 @@ def test_a_source_that_stops_delivering_frames_is_reported(engine_options, class
 
     original = live_module.make_source
     live_module.make_source = lambda spec, loop=False: FlakyCamera(
-        "0", str(media / "single_face.mp4"), "camera")
+        "0", str(media / "single_face.mp4"), "camera"
+    )
     try:
-        state = capture_loop("0", lambda: engine_options.build_with(classifier), live,
-                             threading.Event(), threading.Event())
+        state = capture_loop(
+            "0",
+            lambda: engine_options.build_with(classifier),
+            live,
+            threading.Event(),
+            threading.Event(),
+        )
     finally:
         live_module.make_source = original
     snap = live.snapshot()
@@ -260,8 +277,9 @@ def test_missing_truncated_and_foreign_model_files(tmp_path, engine_options):
 def test_a_model_of_another_architecture_is_refused(tmp_path):
     import keras
 
-    other = keras.Sequential([keras.Input((64, 64, 3)), keras.layers.Flatten(),
-                              keras.layers.Dense(5)])
+    other = keras.Sequential(
+        [keras.Input((64, 64, 3)), keras.layers.Flatten(), keras.layers.Dense(5)]
+    )
     path = tmp_path / "other.keras"
     other.save(path)
     with pytest.raises(ModelError, match="expected EmotionVGGNet"):
@@ -272,14 +290,21 @@ def test_a_model_of_another_architecture_is_refused(tmp_path):
 
 # ----- any frame --------------------------------------------------------------
 frame_shapes = st.tuples(st.integers(1, 300), st.integers(1, 300))
-dtypes = st.sampled_from([np.uint8, np.uint16, np.int16, np.float32, np.float64, np.bool_])
+dtypes = st.sampled_from(
+    [np.uint8, np.uint16, np.int16, np.float32, np.float64, np.bool_]
+)
 
 
 @settings(max_examples=60, deadline=None)
-@given(shape=frame_shapes, channels=st.sampled_from([None, 1, 3, 4]), dtype=dtypes,
-       seed=st.integers(0, 2**16))
-def test_any_frame_normalises_detects_and_classifies(shape, channels, dtype, seed,
-                                                      engine_options, classifier):
+@given(
+    shape=frame_shapes,
+    channels=st.sampled_from([None, 1, 3, 4]),
+    dtype=dtypes,
+    seed=st.integers(0, 2**16),
+)
+def test_any_frame_normalises_detects_and_classifies(
+    shape, channels, dtype, seed, engine_options, classifier
+):
     rng = np.random.default_rng(seed)
     full = shape if channels is None else (*shape, channels)
     if dtype == np.bool_:

@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
-
 from emotion_tui.core.dataset import load_fer2013
 from emotion_tui.core.evaluate import evaluate
+
 from emotion_tui.engine import models_dir
 
 
@@ -25,7 +25,9 @@ def test_shipped_model_scores_at_least_60_percent_on_private_test(private_metric
 def test_model_card_figures_match_a_fresh_evaluation(private_metrics):
     card = json.loads((models_dir() / "metrics.json").read_text())["splits"]["private"]
     assert card["accuracy"] == pytest.approx(private_metrics.accuracy, abs=1e-6)
-    np.testing.assert_array_equal(np.array(card["confusion"]), private_metrics.confusion)
+    np.testing.assert_array_equal(
+        np.array(card["confusion"]), private_metrics.confusion
+    )
     text = (models_dir() / "MODEL_CARD.md").read_text()
     assert f"| PrivateTest | {private_metrics.accuracy:.2%} |" in text
 

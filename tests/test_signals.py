@@ -14,9 +14,13 @@ import pytest
 
 
 def _start(args, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "emotion_tui.cli", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "emotion_tui.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
 
 
 def _wait_for_lines(path: Path, n: int, proc, timeout_s: float = 60) -> None:
@@ -33,8 +37,16 @@ def _wait_for_lines(path: Path, n: int, proc, timeout_s: float = 60) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_leaves_a_complete_results_file(media, tmp_path, sig):
     out = tmp_path / f"run-{sig.name}.jsonl"
-    proc = _start(["run", str(media / "WolfgangLanger_Pexels.mp4"), "--loop", "--no-ui",
-                   "--out", str(out)])
+    proc = _start(
+        [
+            "run",
+            str(media / "WolfgangLanger_Pexels.mp4"),
+            "--loop",
+            "--no-ui",
+            "--out",
+            str(out),
+        ]
+    )
     _wait_for_lines(out, 30, proc)
     proc.send_signal(sig)
     _, stderr = proc.communicate(timeout=30)
@@ -48,8 +60,20 @@ def test_a_signal_leaves_a_complete_results_file(media, tmp_path, sig):
 
 def test_a_killed_training_run_resumes_from_its_last_checkpoint(fer_folder, tmp_path):
     run_dir = tmp_path / "run"
-    args = ["train", "--data", str(fer_folder), "--epochs", "3", "--limit", "320",
-            "--batch-size", "32", "--no-ui", "--run-dir", str(run_dir)]
+    args = [
+        "train",
+        "--data",
+        str(fer_folder),
+        "--epochs",
+        "3",
+        "--limit",
+        "320",
+        "--batch-size",
+        "32",
+        "--no-ui",
+        "--run-dir",
+        str(run_dir),
+    ]
     proc = _start(args, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     state = run_dir / "state.json"
     deadline = time.monotonic() + 240
@@ -64,8 +88,18 @@ def test_a_killed_training_run_resumes_from_its_last_checkpoint(fer_folder, tmp_
     assert (run_dir / "last.keras").stat().st_size > 0
 
     resumed = subprocess.run(
-        [sys.executable, "-m", "emotion_tui.cli", "train", "--resume", str(run_dir),
-         "--no-ui"], capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "emotion_tui.cli",
+            "train",
+            "--resume",
+            str(run_dir),
+            "--no-ui",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert resumed.returncode == 0, resumed.stderr
     final = json.loads(state.read_text())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from emotion_tui.core.track import Tracker, TrackerConfig, iou
 
 
@@ -25,7 +24,9 @@ def test_a_moving_face_keeps_its_id_and_a_new_one_gets_another():
     (a,) = tracker.update([(0, 0, 50, 50)], _probs(0), 0)
     (a2,) = tracker.update([(5, 3, 50, 50)], _probs(0), 33)
     assert a2.track_id == a.track_id
-    both = tracker.update([(6, 3, 50, 50), (200, 0, 50, 50)], np.vstack([_probs(0)] * 2), 66)
+    both = tracker.update(
+        [(6, 3, 50, 50), (200, 0, 50, 50)], np.vstack([_probs(0)] * 2), 66
+    )
     assert [t.track_id for t in both] == [a.track_id, a.track_id + 1]
 
 

@@ -7,24 +7,40 @@ import json
 import threading
 
 import pytest
-
 from emotion_tui.core.errors import DataError
 from emotion_tui.core.train import (
-    RunState, TrainConfig, TrainingListener, learning_rate_at, load_config, run_training,
+    RunState,
+    TrainConfig,
+    TrainingListener,
+    learning_rate_at,
+    load_config,
+    run_training,
 )
 
 
 def _config(fer_folder, run_dir, epochs):
-    return TrainConfig(data=str(fer_folder), run_dir=str(run_dir), epochs=epochs,
-                       batch_size=32, limit_per_split=320, patience=5)
+    return TrainConfig(
+        data=str(fer_folder),
+        run_dir=str(run_dir),
+        epochs=epochs,
+        batch_size=32,
+        limit_per_split=320,
+        patience=5,
+    )
 
 
 def test_two_epochs_write_checkpoints_history_and_plot(fer_folder, tmp_path):
     run_dir = tmp_path / "run"
     state = run_training(_config(fer_folder, run_dir, 2))
     assert state.epochs_done == 2
-    for name in ("last.keras", "best.keras", "state.json", "config.json",
-                 "history.csv", "history.png"):
+    for name in (
+        "last.keras",
+        "best.keras",
+        "state.json",
+        "config.json",
+        "history.csv",
+        "history.png",
+    ):
         assert (run_dir / name).stat().st_size > 0, name
     with (run_dir / "history.csv").open() as stream:
         rows = list(csv.DictReader(stream))
@@ -73,8 +89,14 @@ def test_stop_request_keeps_completed_epochs_and_drops_the_partial_one(
 
 
 def test_learning_rate_warms_up_then_decays_to_the_floor():
-    config = TrainConfig(data="", run_dir="", epochs=10, learning_rate=1e-3,
-                         min_learning_rate=1e-5, warmup_epochs=1)
+    config = TrainConfig(
+        data="",
+        run_dir="",
+        epochs=10,
+        learning_rate=1e-3,
+        min_learning_rate=1e-5,
+        warmup_epochs=1,
+    )
     rates = [learning_rate_at(config, e) for e in range(10)]
     assert rates[0] < rates[1] == pytest.approx(1e-3)
     assert all(a >= b for a, b in zip(rates[1:], rates[2:]))

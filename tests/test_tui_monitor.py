@@ -6,10 +6,9 @@ import json
 import threading
 
 import pytest
-from tui_helpers import run_app, wait_until
-
 from emotion_tui.tui.app import MonitorApp
 from emotion_tui.tui.screens.prompts import HelpScreen, OpenPathScreen, UrlScreen
+from tui_helpers import run_app, wait_until
 
 
 def _notices(app) -> list[str]:
@@ -20,7 +19,9 @@ def _notices(app) -> list[str]:
 def monitor(engine_options, classifier, media, tmp_path):
     def make(*names, loop=True):
         app = MonitorApp(
-            [str(media / n) for n in names], engine_options, loop=loop,
+            [str(media / n) for n in names],
+            engine_options,
+            loop=loop,
             record_dir=tmp_path,
         )
         app._classifier = classifier
@@ -59,11 +60,15 @@ def test_space_pauses_and_resumes(monitor):
 
 def test_n_and_p_cycle_through_the_given_sources(monitor):
     async def body(app, pilot):
-        await wait_until(pilot, lambda: "single_face" in app.live.snapshot().source_name)
+        await wait_until(
+            pilot, lambda: "single_face" in app.live.snapshot().source_name
+        )
         await pilot.press("n")
         await wait_until(pilot, lambda: "Wolfgang" in app.live.snapshot().source_name)
         await pilot.press("p")
-        await wait_until(pilot, lambda: "single_face" in app.live.snapshot().source_name)
+        await wait_until(
+            pilot, lambda: "single_face" in app.live.snapshot().source_name
+        )
         assert app.source_index == 0
 
     run_app(monitor("single_face.mp4", "WolfgangLanger_Pexels.mp4"), body)

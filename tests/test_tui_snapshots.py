@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-from tui_helpers import run_app
-
 from emotion_tui.core.live import LiveSnapshot
 from emotion_tui.core.pipeline import FaceResult, FrameResult
 from emotion_tui.core.train_progress import TrainingProgress
 from emotion_tui.tui.app import MonitorApp
 from emotion_tui.tui.training_app import TrainingApp
+from tui_helpers import run_app
 
 RAW = (0.02, 0.01, 0.03, 0.81, 0.08, 0.02, 0.03)
 SMOOTHED = (0.03, 0.01, 0.04, 0.74, 0.12, 0.03, 0.03)
@@ -20,12 +19,25 @@ SMOOTHED = (0.03, 0.01, 0.04, 0.74, 0.12, 0.03, 0.03)
 def fixed_snapshot(image: np.ndarray) -> LiveSnapshot:
     face = FaceResult(1, (157, 148, 236, 236), RAW, SMOOTHED)
     result = FrameResult(
-        41, 1366.7, image.shape[1], image.shape[0], (face,),
-        {"read": 0.5, "detect": 7.8, "classify": 0.9, "track": 0.1}, image, "photo.jpg",
+        41,
+        1366.7,
+        image.shape[1],
+        image.shape[0],
+        (face,),
+        {"read": 0.5, "detect": 7.8, "classify": 0.9, "track": 0.1},
+        image,
+        "photo.jpg",
     )
     return LiveSnapshot(
-        seq=1, state="running", message="", source_name="photo.jpg",
-        source_kind="image", source_fps=None, result=result, fps=118.0, frames=42,
+        seq=1,
+        state="running",
+        message="",
+        source_name="photo.jpg",
+        source_kind="image",
+        source_fps=None,
+        result=result,
+        fps=118.0,
+        frames=42,
         mean_stage_ms={"read": 0.5, "detect": 7.8, "classify": 0.9, "track": 0.1},
         recording=None,
     )
@@ -33,8 +45,9 @@ def fixed_snapshot(image: np.ndarray) -> LiveSnapshot:
 
 def test_main_screen_snapshot(snap_compare, media):
     image = cv2.imread(str(media / "single_face.jpg"))
-    app = MonitorApp([], engine=None, model_label="EmotionVGGNet test",
-                     measure_render=False)
+    app = MonitorApp(
+        [], engine=None, model_label="EmotionVGGNet test", measure_render=False
+    )
 
     async def run_before(pilot):
         app.show_snapshot(fixed_snapshot(image))
@@ -63,11 +76,16 @@ def test_main_screen_at_80x24_keeps_every_panel(media):
 def _epochs(n: int) -> list[dict]:
     rows = []
     for i in range(n):
-        rows.append({
-            "loss": 1.8 - 0.12 * i, "accuracy": 0.3 + 0.04 * i,
-            "val_loss": 1.6 - 0.08 * i, "val_accuracy": 0.35 + 0.03 * i,
-            "lr": 1e-3 * (0.9 ** i), "seconds": 120.0,
-        })
+        rows.append(
+            {
+                "loss": 1.8 - 0.12 * i,
+                "accuracy": 0.3 + 0.04 * i,
+                "val_loss": 1.6 - 0.08 * i,
+                "val_accuracy": 0.35 + 0.03 * i,
+                "lr": 1e-3 * (0.9**i),
+                "seconds": 120.0,
+            }
+        )
     return rows
 
 

@@ -60,7 +60,10 @@ class MonitorApp(App[int]):
         Binding("w", "toggle_window", "window"),
         Binding("t", "training", "train"),
         Binding("question_mark", "help", "help"),
-        *(Binding(str(i), f"camera({i})", f"camera {i}", show=False) for i in range(10)),
+        *(
+            Binding(str(i), f"camera({i})", f"camera {i}", show=False)
+            for i in range(10)
+        ),
     ]
 
     def __init__(
@@ -113,8 +116,9 @@ class MonitorApp(App[int]):
             with Vertical(id="left"):
                 with Vertical(id="trends-panel", classes="panel"):
                     yield EmotionTrends(self.trends_window_s, id="trends")
-                yield PerformancePanel("waiting for frames", id="perf-panel",
-                                       classes="panel")
+                yield PerformancePanel(
+                    "waiting for frames", id="perf-panel", classes="panel"
+                )
             with Vertical(id="right", classes="panel"):
                 yield FramePreview(id="preview")
         yield Static("", id="status")
@@ -175,8 +179,13 @@ class MonitorApp(App[int]):
             if cancelled.is_set():
                 return "cancelled"
             return capture_loop(
-                spec, self._make_pipeline, self.live, cancelled, self.paused,
-                self.recorder, loop=self.loop,
+                spec,
+                self._make_pipeline,
+                self.live,
+                cancelled,
+                self.paused,
+                self.recorder,
+                loop=self.loop,
             )
 
     # ----- refresh ------------------------------------------------------------
@@ -203,7 +212,9 @@ class MonitorApp(App[int]):
                 self.frames_drawn += 1
                 table.show_faces(result.faces, now_s)
                 for face in result.faces:
-                    trends.record(face.track_id, result.timestamp_ms / 1000.0, face.smoothed)
+                    trends.record(
+                        face.track_id, result.timestamp_ms / 1000.0, face.smoothed
+                    )
                 trends.prune(result.timestamp_ms / 1000.0)
                 if self.window_on and result.image is not None:
                     self._show_window(result)
@@ -227,7 +238,9 @@ class MonitorApp(App[int]):
     def _on_state_change(self, snap: LiveSnapshot) -> None:
         self._last_state = snap.state
         if snap.state == "failed":
-            self.notify(snap.message, title="source failed", severity="error", timeout=8)
+            self.notify(
+                snap.message, title="source failed", severity="error", timeout=8
+            )
         elif snap.state == "ended":
             hint = "" if self.loop else " (results kept; --loop replays)"
             self.notify(f"{snap.message}{hint}", title="source ended")
@@ -241,7 +254,9 @@ class MonitorApp(App[int]):
             parts.append(f"source {self.source_index + 1}/{len(self.source_list)}")
         if snap.message and snap.state in ("failed", "loading", "opening"):
             parts.append(mask_url(snap.message))
-        parts.append(f"recording to {snap.recording}" if snap.recording else "not recording")
+        parts.append(
+            f"recording to {snap.recording}" if snap.recording else "not recording"
+        )
         self.status_bar.update("  |  ".join(parts))
 
     # ----- actions ------------------------------------------------------------
@@ -270,8 +285,11 @@ class MonitorApp(App[int]):
         self.start_source(str(index))
 
     def action_open_path(self) -> None:
-        start = Path(self.current_spec).parent if self.current_spec and Path(
-            self.current_spec).exists() else Path.cwd()
+        start = (
+            Path(self.current_spec).parent
+            if self.current_spec and Path(self.current_spec).exists()
+            else Path.cwd()
+        )
         self.push_screen(OpenPathScreen(start), self._open_chosen)
 
     def action_open_url(self) -> None:
@@ -308,8 +326,11 @@ class MonitorApp(App[int]):
             self._close_window()
             return
         if not has_display():
-            self.notify("no display here (DISPLAY and WAYLAND_DISPLAY are unset); the "
-                        "OpenCV window needs a desktop session", severity="warning")
+            self.notify(
+                "no display here (DISPLAY and WAYLAND_DISPLAY are unset); the "
+                "OpenCV window needs a desktop session",
+                severity="warning",
+            )
             return
         self.window_on = True
 
@@ -321,8 +342,10 @@ class MonitorApp(App[int]):
             cv2.waitKey(1)
         except cv2.error as exc:
             self.window_on = False
-            self.notify(f"OpenCV cannot open a window: {str(exc).splitlines()[-1]}",
-                        severity="error")
+            self.notify(
+                f"OpenCV cannot open a window: {str(exc).splitlines()[-1]}",
+                severity="error",
+            )
 
     def _close_window(self) -> None:
         import cv2
@@ -365,19 +388,41 @@ class MonitorApp(App[int]):
         yield from super().get_system_commands(screen)
         for title, help_text, action in (
             ("Next source", "switch to the next source", self.action_next_source),
-            ("Previous source", "switch to the previous source",
-             self.action_previous_source),
-            ("Open file or folder", "pick a video, image or folder", self.action_open_path),
+            (
+                "Previous source",
+                "switch to the previous source",
+                self.action_previous_source,
+            ),
+            (
+                "Open file or folder",
+                "pick a video, image or folder",
+                self.action_open_path,
+            ),
             ("Open stream URL", "type an rtsp/http URL", self.action_open_url),
             ("Pause or resume", "pause the capture", self.action_pause),
-            ("Record results", "start or stop recording to JSON lines",
-             self.action_record),
-            ("Toggle frame preview", "show or hide the frame", self.action_toggle_preview),
-            ("Toggle OpenCV window", "annotated frame in a desktop window",
-             self.action_toggle_window),
-            ("Training screen", "train EmotionVGGNet and watch it learn",
-             self.action_training),
+            (
+                "Record results",
+                "start or stop recording to JSON lines",
+                self.action_record,
+            ),
+            (
+                "Toggle frame preview",
+                "show or hide the frame",
+                self.action_toggle_preview,
+            ),
+            (
+                "Toggle OpenCV window",
+                "annotated frame in a desktop window",
+                self.action_toggle_window,
+            ),
+            (
+                "Training screen",
+                "train EmotionVGGNet and watch it learn",
+                self.action_training,
+            ),
             ("Help", "list the keys", self.action_help),
         ):
             yield SystemCommand(title, help_text, action)
-        yield SystemCommand("Camera 0", "switch to camera 0", lambda: self.action_camera(0))
+        yield SystemCommand(
+            "Camera 0", "switch to camera 0", lambda: self.action_camera(0)
+        )

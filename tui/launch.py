@@ -23,7 +23,9 @@ def run_app_quietly(app) -> int:
     """Run a Textual app with fd 2 and Python logging sent to the log file."""
     path = log_file()
     handler = logging.FileHandler(path)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     root = logging.getLogger()
     previous = root.handlers[:]
     root.handlers = [handler]
@@ -60,5 +62,7 @@ def model_label(model: Path) -> str:
 def run_monitor(sources: list[str], options: EngineOptions, loop: bool = False) -> int:
     from .app import MonitorApp
 
-    app = MonitorApp(sources, options, loop=loop, model_label=model_label(options.model))
+    app = MonitorApp(
+        sources, options, loop=loop, model_label=model_label(options.model)
+    )
     return run_app_quietly(app)

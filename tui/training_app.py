@@ -15,15 +15,21 @@ class TrainingApp(App[int]):
     TITLE = "emotion-tui train"
     BINDINGS = [Binding("q", "quit", "quit")]
 
-    def __init__(self, config: TrainConfig | None, resume: bool = False,
-                 progress: TrainingProgress | None = None):
+    def __init__(
+        self,
+        config: TrainConfig | None,
+        resume: bool = False,
+        progress: TrainingProgress | None = None,
+    ):
         super().__init__()
         self.config = config
         self.resume = resume
         self.training_progress = progress or TrainingProgress()
 
     def on_mount(self) -> None:
-        self.push_screen(TrainingScreen(self.training_progress, self.config, self.resume))
+        self.push_screen(
+            TrainingScreen(self.training_progress, self.config, self.resume)
+        )
 
     async def action_quit(self) -> None:
         self.training_progress.request_stop()

@@ -49,13 +49,28 @@ class HelpScreen(ModalScreen[None]):
 class MediaFilter(DirectoryTree):
     """A directory tree that lists folders and media files only."""
 
-    MEDIA = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".jpg", ".jpeg",
-             ".png", ".bmp", ".webp", ".tif", ".tiff"}
+    MEDIA = {
+        ".mp4",
+        ".mov",
+        ".avi",
+        ".mkv",
+        ".webm",
+        ".m4v",
+        ".jpg",
+        ".jpeg",
+        ".png",
+        ".bmp",
+        ".webp",
+        ".tif",
+        ".tiff",
+    }
 
     def filter_paths(self, paths):
         return [
-            p for p in paths
-            if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() in self.MEDIA)
+            p
+            for p in paths
+            if not p.name.startswith(".")
+            and (p.is_dir() or p.suffix.lower() in self.MEDIA)
         ]
 
 
@@ -76,15 +91,19 @@ class OpenPathScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("Open a video, image or folder: pick a file or type a path, "
-                        "enter opens, esc cancels")
+            yield Label(
+                "Open a video, image or folder: pick a file or type a path, "
+                "enter opens, esc cancels"
+            )
             yield Input(placeholder="path", id="path")
             yield MediaFilter(self.start, id="tree")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
 
-    def on_directory_tree_file_selected(self, event: DirectoryTree.FileSelected) -> None:
+    def on_directory_tree_file_selected(
+        self, event: DirectoryTree.FileSelected
+    ) -> None:
         self.dismiss(str(event.path))
 
     def on_directory_tree_directory_selected(

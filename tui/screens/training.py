@@ -12,7 +12,7 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, ProgressBar, Static
 
@@ -47,8 +47,12 @@ class TrainingScreen(Screen):
     TrainingScreen ProgressBar { padding: 0 1; }
     """
 
-    def __init__(self, progress: TrainingProgress | None = None,
-                 config: TrainConfig | None = None, resume: bool = False):
+    def __init__(
+        self,
+        progress: TrainingProgress | None = None,
+        config: TrainConfig | None = None,
+        resume: bool = False,
+    ):
         super().__init__()
         self.progress = progress
         self.config = config
@@ -58,14 +62,18 @@ class TrainingScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="form"):
-            yield Input(str(DEFAULT_DATA), placeholder="FER2013 folder or fer2013.csv",
-                        id="data")
+            yield Input(
+                str(DEFAULT_DATA),
+                placeholder="FER2013 folder or fer2013.csv",
+                id="data",
+            )
             yield Input("40", placeholder="epochs", id="epochs", type="integer")
             yield Button("train", id="start", variant="primary")
         with Horizontal(id="charts"):
             yield EpochChart("loss", ("loss", "val_loss"), id="loss-chart")
-            yield EpochChart("accuracy", ("accuracy", "val_accuracy"), percent=True,
-                             id="acc-chart")
+            yield EpochChart(
+                "accuracy", ("accuracy", "val_accuracy"), percent=True, id="acc-chart"
+            )
         yield Label("epoch -", id="epoch-label")
         yield ProgressBar(total=100, show_eta=True, id="epoch-bar")
         yield Static("no training running", id="info")
@@ -96,8 +104,11 @@ class TrainingScreen(Screen):
             return
         progress = self.progress
         self.app.run_worker(
-            lambda: progress.run(config, resume), thread=True, group="train",
-            exit_on_error=False, name="training",
+            lambda: progress.run(config, resume),
+            thread=True,
+            group="train",
+            exit_on_error=False,
+            name="training",
         )
         self._sync_form()
 
@@ -113,8 +124,11 @@ class TrainingScreen(Screen):
             self.notify("epochs must be a positive whole number", severity="error")
             return
         run_dir = Path("runs") / datetime.now().strftime("%Y-%m-%d-%H%M%S")
-        self.start(TrainConfig(data=str(data.resolve()), run_dir=str(run_dir),
-                               epochs=int(epochs_text)))
+        self.start(
+            TrainConfig(
+                data=str(data.resolve()), run_dir=str(run_dir), epochs=int(epochs_text)
+            )
+        )
 
     def refresh_progress(self) -> None:
         if self.progress.seq == self._seen:
@@ -134,14 +148,16 @@ class TrainingScreen(Screen):
         lr = f"{snap.learning_rate:.2e}" if snap.learning_rate else "-"
         best = (
             f"epoch {snap.best_epoch} ({snap.best_val_accuracy:.2%} val acc)"
-            if snap.best_epoch and snap.best_val_accuracy is not None else "-"
+            if snap.best_epoch and snap.best_val_accuracy is not None
+            else "-"
         )
         last = snap.history[-1] if snap.history else {}
         last_text = (
             f"last epoch: loss {last['loss']:.3f}, acc {last['accuracy']:.2%}, "
             f"val loss {last.get('val_loss', float('nan')):.3f}, "
             f"val acc {last.get('val_accuracy', float('nan')):.2%}"
-            if last else "no completed epoch yet"
+            if last
+            else "no completed epoch yet"
         )
         self.query_one("#info", Static).update(
             f"[b]{snap.state}[/b] {snap.message}\n"

@@ -36,7 +36,8 @@ class EpochChart(Widget):
         for key, style, mark in zip(self.keys, SERIES_STYLES, MARKS):
             legend.append(f"{mark} {key}  ", style)
         series = [
-            [row.get(k) for row in self.history if row.get(k) is not None] for k in self.keys
+            [row.get(k) for row in self.history if row.get(k) is not None]
+            for k in self.keys
         ]
         values = [v for s in series for v in s]
         plot_h, axis_w = max(2, height - 3), 7

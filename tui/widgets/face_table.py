@@ -23,7 +23,9 @@ class FaceTable(DataTable):
     """
 
     def __init__(self, keep_gone_s: float = 2.0, **kwargs):
-        super().__init__(cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs)
+        super().__init__(
+            cursor_type="row", zebra_stripes=True, cell_padding=0, **kwargs
+        )
         self.keep_gone_s = keep_gone_s
         self._last_seen: dict[str, float] = {}
 

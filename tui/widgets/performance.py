@@ -20,6 +20,7 @@ class PerformancePanel(Static):
         )
         self.update(
             f"[b]{snap.fps:.1f}[/b] fps processing, source {source_fps} fps\n"
-            f"frames {snap.frames}, drawn {shown}, skipped {max(0, snap.frames - shown)}\n"
+            f"frames {snap.frames}, drawn {shown}, "
+            f"skipped {max(0, snap.frames - shown)}\n"
             f"ms: {stages}  render {render_ms:.1f}"
         )

@@ -27,8 +27,16 @@ def annotate(image: np.ndarray, result: FrameResult) -> np.ndarray:
         x, y, w, h = face.box
         cv2.rectangle(out, (x, y), (x + w, y + h), BOX_BGR, thickness)
         label = f"{face.track_id} {face.emotion} {face.confidence:.0%}"
-        cv2.putText(out, label, (x, max(12, y - 6)), cv2.FONT_HERSHEY_SIMPLEX,
-                    0.5 * thickness / 2, BOX_BGR, thickness // 2 + 1, cv2.LINE_AA)
+        cv2.putText(
+            out,
+            label,
+            (x, max(12, y - 6)),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.5 * thickness / 2,
+            BOX_BGR,
+            thickness // 2 + 1,
+            cv2.LINE_AA,
+        )
     return out
 
 
@@ -47,7 +55,9 @@ class FramePreview(Widget):
         self._styles: dict[tuple, Style] = {}
 
     def show_frame(self, result: FrameResult | None) -> None:
-        self._result = result if result is not None and result.image is not None else None
+        self._result = (
+            result if result is not None and result.image is not None else None
+        )
         self._built_for = None
         self.refresh()
 

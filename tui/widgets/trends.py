@@ -37,7 +37,9 @@ class EmotionTrends(Vertical):
                 yield Sparkline([0.0], id=f"spark-{emotion}")
                 yield Label("  -", id=f"value-{emotion}", classes="value")
 
-    def record(self, track_id: int, t_s: float, probabilities: tuple[float, ...]) -> None:
+    def record(
+        self, track_id: int, t_s: float, probabilities: tuple[float, ...]
+    ) -> None:
         series = self.history.setdefault(track_id, deque())
         series.append((t_s, probabilities))
         while series and t_s - series[0][0] > self.window_s:
@@ -46,7 +48,9 @@ class EmotionTrends(Vertical):
     def prune(self, now_s: float) -> None:
         """Forget tracks whose last point has left the window (bounded memory)."""
         for track_id in [
-            t for t, s in self.history.items() if not s or now_s - s[-1][0] > self.window_s
+            t
+            for t, s in self.history.items()
+            if not s or now_s - s[-1][0] > self.window_s
         ]:
             del self.history[track_id]
 
@@ -68,7 +72,9 @@ class EmotionTrends(Vertical):
             return
         series = self.history[track_id]
         span = series[-1][0] - series[0][0] if series else 0.0
-        title.update(f"trends: face {track_id}, last {span:.0f} s of {self.window_s:.0f} s")
+        title.update(
+            f"trends: face {track_id}, last {span:.0f} s of {self.window_s:.0f} s"
+        )
         for i, emotion in enumerate(EMOTIONS):
             values = [p[i] for _, p in series] or [0.0]
             spark = self.query_one(f"#spark-{emotion}", Sparkline)
