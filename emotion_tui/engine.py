@@ -106,6 +106,12 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         help=f"detect on a copy this wide, 0 = full size (default {d.detect_width_px})",
     )
     g.add_argument(
+        "--min-weight",
+        type=_number(float, lambda v: True, "min weight"),
+        default=d.min_weight,
+        help=f"drop detections with a Haar weight below this (default {d.min_weight})",
+    )
+    g.add_argument(
         "--half-life",
         type=_number(float, lambda v: v >= 0, "half-life (must be >= 0 s)"),
         default=t.ema_half_life_s,
@@ -143,6 +149,7 @@ def engine_options_from_args(args) -> EngineOptions:
             min_neighbors=args.min_neighbors,
             min_face_px=args.min_face,
             detect_width_px=args.detect_width,
+            min_weight=args.min_weight,
         ),
         tracker=TrackerConfig(ema_half_life_s=args.half_life),
         threads=args.threads,
