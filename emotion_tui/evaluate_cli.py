@@ -71,7 +71,11 @@ def evaluate_command(
         if name not in loaded:
             raise DataError(f"{data}: no {name} split")
         m = evaluate(classifier, loaded[name])
-        m_tta = evaluate(classifier, loaded[name], flip_tta=True) if tta else None
+        m_tta = (
+            evaluate(classifier, loaded[name], flip_tta=True)
+            if tta and name in splits
+            else None
+        )
         entry = m.to_dict()
         if m_tta:
             entry["flip_tta"] = m_tta.to_dict()
@@ -170,7 +174,8 @@ def render_card(report: dict, model: Path, run_dir: Path | None, tta: bool) -> s
             f"| {m['macro_f1']:.3f} |"
         )
         if tta:
-            row += f" {m['flip_tta']['accuracy']:.2%} |"
+            flip = m.get("flip_tta")
+            row += f" {flip['accuracy']:.2%} |" if flip else " - |"
         lines.append(row)
     if "private" in splits:
         m = splits["private"]
@@ -199,7 +204,11 @@ def render_card(report: dict, model: Path, run_dir: Path | None, tta: bool) -> s
             )
     lines += [
         "",
-        "## Reproduce this card",
+        "## Reproduce",
+        "The shipped files come from the run's `best.keras` through "
+        "`python scripts/release_model.py RUN_DIR`, which strips the optimiser, "
+        "exports the LiteRT file and runs the evaluation below.",
+        "",
         f"`emotion-tui evaluate models/{model.name} --data ../shared/data/fer2013 "
         "--card models/MODEL_CARD.md --json models/metrics.json"
         + (" --tta" if tta else "")
