@@ -58,6 +58,23 @@ def add_monitor_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--loop", action="store_true", help="replay videos and folders")
     p.add_argument(
+        "--ui-hz",
+        type=_positive_float,
+        default=10.0,
+        help="monitor refresh rate; lower it over slow links (default 10)",
+    )
+    p.add_argument(
+        "--trend-window",
+        type=_positive_float,
+        default=30.0,
+        help="seconds of history in the trend sparklines (default 30)",
+    )
+    p.add_argument(
+        "--record-dir",
+        type=Path,
+        help="folder for recordings made with the r key (default: here)",
+    )
+    p.add_argument(
         "--demo",
         action="store_true",
         help="run on the bundled demo clip (no camera needed)",
@@ -167,7 +184,14 @@ def cmd_run(args, parser) -> int:
         )
     from .tui.launch import run_monitor
 
-    return run_monitor(sources, options, loop=args.loop)
+    return run_monitor(
+        sources,
+        options,
+        loop=args.loop,
+        ui_hz=args.ui_hz,
+        trends_window_s=args.trend_window,
+        record_dir=args.record_dir,
+    )
 
 
 def train_config_from_args(args, parser):

@@ -59,10 +59,23 @@ def model_label(model: Path) -> str:
     return label
 
 
-def run_monitor(sources: list[str], options: EngineOptions, loop: bool = False) -> int:
+def run_monitor(
+    sources: list[str],
+    options: EngineOptions,
+    loop: bool = False,
+    ui_hz: float = 10.0,
+    trends_window_s: float = 30.0,
+    record_dir: Path | None = None,
+) -> int:
     from .app import MonitorApp
 
     app = MonitorApp(
-        sources, options, loop=loop, model_label=model_label(options.model)
+        sources,
+        options,
+        loop=loop,
+        ui_hz=ui_hz,
+        model_label=model_label(options.model),
+        record_dir=record_dir,
+        trends_window_s=trends_window_s,
     )
     return run_app_quietly(app)
