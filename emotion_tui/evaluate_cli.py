@@ -132,7 +132,9 @@ def _training_section(run_dir: Path | None) -> list[str]:
         )
         + ".",
         f"- Seed: {config['seed']}. Training time: {minutes:.0f} minutes on "
-        f"{platform.machine()} CPU.",
+        f"{platform.machine()} CPU (2 cores).",
+        "- Per-epoch loss, accuracy and learning rate: `training_history.csv`; the "
+        "curves: `training_history.png`.",
     ]
 
 
