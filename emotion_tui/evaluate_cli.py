@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 from datetime import date
 from pathlib import Path
@@ -132,7 +133,7 @@ def _training_section(run_dir: Path | None) -> list[str]:
         )
         + ".",
         f"- Seed: {config['seed']}. Training time: {minutes:.0f} minutes on "
-        f"{platform.machine()} CPU (2 cores).",
+        f"{platform.machine()} CPU ({os.cpu_count()} cores).",
         "- Per-epoch loss, accuracy and learning rate: `training_history.csv`; the "
         "curves: `training_history.png`.",
     ]
