@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .errors import EmotionTuiError
 from .pipeline import FrameResult, Pipeline, RunStats
 from .results import ResultWriter
-from .sources import Source, make_source
+from .sources import PrefetchingSource, Source, make_source
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +138,8 @@ def capture_loop(
     try:
         pipeline = pipeline_factory()
         source = make_source(spec, loop=loop)
+        if source.kind == "video":
+            source = PrefetchingSource(source)
         live.set_source(None, source.name)
         source.open()
     except EmotionTuiError as exc:

@@ -6,7 +6,9 @@ Each source yields ``Frame`` objects holding a BGR uint8 image and a timestamp.
 from __future__ import annotations
 
 import logging
+import queue
 import re
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -318,3 +320,80 @@ def _looks_like_image(path: Path) -> bool:
         return False
     signatures = (b"\x89PNG", b"\xff\xd8\xff", b"BM", b"RIFF", b"II*\x00", b"MM\x00*")
     return any(head.startswith(s) for s in signatures) and not head[8:12] == b"AVI "
+
+
+class PrefetchingSource(Source):
+    """Decodes the next few frames of a video file on a thread of its own.
+
+    OpenCV releases the GIL while it decodes, so reading overlaps with the
+    pipeline's work on the previous frame. Only for files: on a camera or a
+    stream, queued frames would only add latency.
+    """
+
+    _END = object()
+
+    def __init__(self, inner: Source, depth: int = 4):
+        super().__init__(inner.name)
+        self.inner = inner
+        self.kind = inner.kind
+        self.still = inner.still
+        self.name = inner.name
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def open(self) -> None:
+        if self._thread is not None:
+            return
+        self.inner.open()
+        self.fps, self.frame_count = self.inner.fps, self.inner.frame_count
+        self._thread = threading.Thread(
+            target=self._fill, name=f"prefetch {self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def _fill(self) -> None:
+        try:
+            while not self._stop.is_set():
+                frame = self.inner.read()
+                item = self._END if frame is None else frame
+                while not self._stop.is_set():
+                    try:
+                        self._queue.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if frame is None:
+                    return
+        except Exception as exc:  # surfaced to the reader as an end reason
+            self.inner.end_reason = f"{self.describe()} failed: {exc}"
+            self._queue.put(self._END)
+
+    def read(self) -> Frame | None:
+        if self._thread is None:
+            return None
+        item = self._queue.get()
+        if item is self._END:
+            self._queue.put(self._END)  # later reads see the end too
+            self.end_reason = self.inner.end_reason
+            return None
+        return item
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2.0)
+            self._thread = None
+        self.inner.close()
+
+
+def open_source_fast(spec: str | int, loop: bool = False) -> Source:
+    """Like ``open_source``, with frames of video files decoded ahead."""
+    source = make_source(spec, loop)
+    if source.kind == "video":
+        source = PrefetchingSource(source)
+    source.open()
+    return source

@@ -10,7 +10,7 @@ import threading
 
 from .core.errors import EmotionTuiError, SourceError
 from .core.results import open_writer
-from .core.sources import open_source
+from .core.sources import open_source_fast
 from .engine import EngineOptions
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def run_headless(
             if stop.is_set():
                 break
             try:
-                source = open_source(spec, loop=loop)
+                source = open_source_fast(spec, loop=loop)
             except SourceError as exc:
                 print(f"emotion-tui: error: {exc}", file=sys.stderr)
                 failures += 1
