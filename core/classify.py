@@ -57,7 +57,9 @@ class LiteRTClassifier(Classifier):
         try:
             self._interpreter_for(1)
         except (ValueError, RuntimeError) as exc:
-            raise ModelError(f"{path} is not a valid LiteRT model: {exc}") from None
+            raise ModelError(
+                f"{path} is not a valid LiteRT model ({exc}); expected {EXPECTED_MODEL}"
+            ) from None
 
     def _interpreter_for(self, bucket: int):
         if bucket in self._interpreters:
@@ -129,7 +131,10 @@ class KerasClassifier(Classifier):
 def load_keras_model(path: Path):
     """Load a ``.keras`` file in safe mode and check it is an EmotionVGGNet."""
     if not zipfile.is_zipfile(path):
-        raise ModelError(f"{path} is not a Keras model file (damaged or foreign)")
+        raise ModelError(
+            f"{path} is not a Keras model file (damaged or foreign); "
+            f"expected {EXPECTED_MODEL}"
+        )
     import keras
 
     try:
@@ -159,6 +164,8 @@ def load_classifier(path: str | Path, num_threads: int = 2) -> Classifier:
     path = Path(path)
     if not path.exists():
         raise ModelError(f"model file not found: {path}")
+    if not path.is_file():
+        raise ModelError(f"model {path} is not a file; expected {EXPECTED_MODEL}")
     if path.stat().st_size == 0:
         raise ModelError(f"model file {path} is empty")
     started = time.perf_counter()

@@ -45,8 +45,8 @@ class DetectorConfig:
     min_weight: float = 2.5
 
     def validate(self) -> None:
-        if not self.scale_factor > 1.0:
-            raise ValueError(f"scale factor must be above 1.0, got {self.scale_factor}")
+        if not 1.01 <= self.scale_factor <= 4.0:
+            raise ValueError(f"scale factor must be 1.01..4, got {self.scale_factor}")
         if self.min_neighbors < 0:
             raise ValueError(f"min neighbours must be >= 0, got {self.min_neighbors}")
         if self.min_face_px < 1:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .errors import EmotionTuiError
 from .pipeline import FrameResult, Pipeline, RunStats
 from .results import ResultWriter
-from .sources import PrefetchingSource, Source, make_source
+from .sources import PrefetchingSource, Source, make_source, mask_url
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,10 @@ class LiveState:
             self.state, self.message = state, message
             self.seq += 1
 
-    def set_source(self, source: Source | None, name: str = "") -> None:
+    def set_source(self, source: Source | None, name: str = "", kind: str = "") -> None:
         with self._lock:
             self.source_name = source.name if source else name
-            self.source_kind = source.kind if source else ""
+            self.source_kind = source.kind if source else kind
             self.source_fps = source.fps if source else None
             self.result = None
             self.seq += 1
@@ -140,9 +140,11 @@ def capture_loop(
         source = make_source(spec, loop=loop)
         if source.kind == "video":
             source = PrefetchingSource(source)
-        live.set_source(None, source.name)
+        live.set_source(None, source.name, source.kind)
         source.open()
     except EmotionTuiError as exc:
+        if live.source_name != mask_url(spec):
+            live.set_source(None, mask_url(spec))
         live.set_state("failed", str(exc))
         return "failed"
     except Exception as exc:  # a pipeline bug must not kill the UI

@@ -34,23 +34,52 @@ CSV_COLUMNS = (
 
 
 class ResultWriter:
-    """Base writer: ``write(result)`` per frame, ``close()`` once."""
+    """Base writer: ``write(result)`` per frame, ``close()`` once.
 
-    def __init__(self, stream: TextIO, path: Path | None):
-        self.stream = stream
+    A file is created at the first frame, so a run that processes nothing
+    leaves no file behind and never truncates one.
+    """
+
+    def __init__(self, path: Path | None, force: bool = False):
         self.path = path
+        self.force = force
+        self.stream: TextIO | None = sys.stdout if path is None else None
         self.frames_written = 0
+        if path is None:
+            self._start()
+
+    def _create(self) -> None:
+        mode = "w" if self.force else "x"
+        newline = "" if self.path.suffix.lower() == ".csv" else None
+        try:
+            self.stream = open(self.path, mode, newline=newline)  # noqa: SIM115
+        except FileExistsError:
+            raise OutputError(f"{self.path} exists; use --force to overwrite it")
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {exc.strerror}")
+        self._start()
+
+    def _start(self) -> None:
+        """Write whatever comes before the first frame (a CSV header)."""
 
     def write(self, result: FrameResult) -> None:
-        self._write(result)
-        self.stream.flush()
+        if self.stream is None:
+            self._create()
+        try:
+            self._write(result)
+            self.stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            where = self.path or "standard output"
+            raise OutputError(f"cannot write results to {where}: {exc.strerror}")
         self.frames_written += 1
 
     def _write(self, result: FrameResult) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
-        if self.path is not None and not self.stream.closed:
+        if self.path is not None and self.stream is not None and not self.stream.closed:
             self.stream.close()
 
     def __enter__(self):
@@ -66,9 +95,8 @@ class JsonlWriter(ResultWriter):
 
 
 class CsvWriter(ResultWriter):
-    def __init__(self, stream: TextIO, path: Path | None):
-        super().__init__(stream, path)
-        self._csv = csv.writer(stream)
+    def _start(self) -> None:
+        self._csv = csv.writer(self.stream)
         self._csv.writerow(CSV_COLUMNS)
 
     def _write(self, result: FrameResult) -> None:
@@ -95,26 +123,25 @@ class CsvWriter(ResultWriter):
 
 
 def open_writer(path: str | Path | None, force: bool = False) -> ResultWriter:
-    """Open a writer by suffix (``.csv`` or ``.jsonl``/``.json``); ``None`` means
-    JSON lines on stdout.
+    """A writer chosen by suffix (``.csv``, or ``.jsonl``/``.ndjson`` for JSON
+    lines); ``None`` or ``-`` means JSON lines on stdout.
 
     Raises:
-        OutputError: the file exists (without ``force``), or cannot be created.
+        OutputError: the name is unusable, or the file exists (without ``force``).
     """
     if path is None or str(path) == "-":
-        return JsonlWriter(sys.stdout, None)
+        return JsonlWriter(None)
+    if not str(path).strip():
+        raise OutputError("empty results file name")
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".jsonl", ".json", ".ndjson"):
+    if suffix not in (".csv", ".jsonl", ".ndjson"):
         raise OutputError(f"{path}: results file must end in .csv or .jsonl")
     if path.is_dir():
         raise OutputError(f"{path} is a folder; give a file name")
-    mode = "w" if force else "x"
-    try:
-        stream = open(path, mode, newline="" if suffix == ".csv" else None)
-    except FileExistsError:
-        raise OutputError(f"{path} exists; use --force to overwrite it") from None
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    if (path.exists() or path.is_symlink()) and not force:
+        raise OutputError(f"{path} exists; use --force to overwrite it")
+    if not path.parent.is_dir():
+        raise OutputError(f"cannot write {path}: folder {path.parent} does not exist")
     writer_class = CsvWriter if suffix == ".csv" else JsonlWriter
-    return writer_class(stream, path)
+    return writer_class(path, force)

@@ -27,12 +27,19 @@ MAX_SANE_FPS = 1000.0
 STREAM_TIMEOUT_MS = 5000
 MAX_IMAGE_SIDE_PX = 20000
 
-_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\s]*:)[^@/\s]*@")
+# The password runs to the last "@" of the authority, so it may hold "@" itself.
+_URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\s]*:)[^/\s]*@")
+_QUERY_SECRET = re.compile(
+    r"(?P<head>[?&](?:password|passwd|pwd|pass|token|secret|key|auth)=)[^&#\s]*",
+    re.IGNORECASE,
+)
 
 
 def mask_url(text: str) -> str:
-    """Replace the password of any ``scheme://user:pass@host`` in text by ``***``."""
-    return _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***@", text)
+    """Mask the password of any ``scheme://user:pass@host`` in text, and secret
+    query parameters (``?password=...``, ``&token=...``), as ``***``."""
+    text = _URL_PASSWORD.sub(lambda m: f"{m.group('head')}***@", text)
+    return _QUERY_SECRET.sub(lambda m: f"{m.group('head')}***", text)
 
 
 @dataclass(frozen=True)
@@ -193,7 +200,10 @@ def read_image(path: Path) -> np.ndarray:
         raise SourceError(f"image not found: {path}")
     if path.stat().st_size == 0:
         raise SourceError(f"image {path} is an empty file (0 bytes)")
-    data = np.fromfile(str(path), dtype=np.uint8)
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as exc:
+        raise SourceError(f"cannot read image {path}: {exc.strerror or exc}")
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None:
         raise SourceError(f"{path} is not an image OpenCV can decode")
@@ -230,7 +240,8 @@ class ImageSource(Source):
 
 
 class FolderSource(Source):
-    """The images of a folder, sorted by name; non-images are skipped."""
+    """The images of a folder, sorted by name; other files are skipped, and so
+    are images that cannot be read (each once, with a warning in the log)."""
 
     kind = "folder"
     still = True
@@ -240,11 +251,17 @@ class FolderSource(Source):
         self.path = path
         self.loop = loop
         self.files: list[Path] = []
-        self.skipped: list[tuple[Path, str]] = []
+        self.unreadable: dict[Path, str] = {}
+        self._position = 0
+        self._read_in_pass = 0
 
     def open(self) -> None:
+        try:
+            entries = list(self.path.iterdir())
+        except OSError as exc:
+            raise SourceError(f"cannot list folder {self.path}: {exc.strerror}")
         self.files = sorted(
-            (p for p in self.path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES),
+            (p for p in entries if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
             key=lambda p: p.name,
         )
         if not self.files:
@@ -255,28 +272,28 @@ class FolderSource(Source):
 
     def read(self) -> Frame | None:
         while True:
-            position = self._next_index % len(self.files) if self.files else 0
-            if not self.files or (
-                self._next_index >= len(self.files) and not self.loop
-            ):
-                self.end_reason = "ended"
-                return None
-            if self.loop and len(self.skipped) >= len(self.files):
-                self.end_reason = f"no readable image in {self.path}"
-                return None
-            file = self.files[position]
-            index = self._next_index
-            self._next_index += 1
+            if self._position >= len(self.files):
+                if self._read_in_pass == 0:
+                    self.end_reason = f"no readable image in folder {self.path}"
+                    return None
+                if not self.loop:
+                    self.end_reason = "ended"
+                    return None
+                self._position, self._read_in_pass = 0, 0
+            file = self.files[self._position]
+            self._position += 1
+            if file in self.unreadable:
+                continue
             try:
                 image = read_image(file)
             except SourceError as exc:
                 log.warning("skipping %s", exc)
-                self.skipped.append((file, str(exc)))
+                self.unreadable[file] = str(exc)
                 continue
+            self._read_in_pass += 1
+            index = self._next_index
+            self._next_index += 1
             return Frame(index, index * 1000.0, image, str(file))
-
-    def current_file(self, index: int) -> Path | None:
-        return self.files[index % len(self.files)] if self.files else None
 
 
 def open_source(spec: str | int, loop: bool = False) -> Source:
@@ -295,7 +312,7 @@ def make_source(spec: str | int, loop: bool = False) -> Source:
     text = str(spec).strip()
     if not text:
         raise SourceError("empty source: give a camera index, file, folder or URL")
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return CaptureSource(text, int(text), "camera")
     if "://" in text:
         return CaptureSource(text, text, "stream")

@@ -159,7 +159,12 @@ def load_config(run_dir: str | Path) -> TrainConfig:
     path = Path(run_dir) / "config.json"
     if not path.exists():
         raise DataError(f"{run_dir}: not a training run folder (no config.json)")
-    return TrainConfig(**json.loads(path.read_text()))
+    try:
+        config = TrainConfig(**json.loads(path.read_text()))
+        config.validate()
+    except (ValueError, TypeError) as exc:
+        raise DataError(f"{path} is damaged ({exc}); start a new run") from None
+    return config
 
 
 def _augment_fn(config: TrainConfig):
@@ -353,7 +358,10 @@ def run_training(
     keras.utils.set_random_seed(config.seed)
 
     if resume:
-        state.load()
+        try:
+            state.load()
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"{run_dir}: cannot resume, state.json unreadable ({exc})")
         model = keras.saving.load_model(run_dir / "last.keras", safe_mode=True)
         # Different random streams per resumed sitting, still reproducible.
         keras.utils.set_random_seed(config.seed + state.epochs_done)

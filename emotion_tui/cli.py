@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -14,15 +15,21 @@ log = logging.getLogger("emotion_tui")
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+    if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
@@ -83,8 +90,10 @@ def add_monitor_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_run_parser(commands) -> None:
+    # SUPPRESS: options given before "run" are kept unless repeated after it.
     p = commands.add_parser(
         "run",
+        argument_default=argparse.SUPPRESS,
         help="watch sources: camera index, video, image, folder or stream URL",
         description="Find faces and their emotions in one or more sources.",
     )
@@ -131,16 +140,18 @@ def add_evaluate_parser(commands) -> None:
 
 def cmd_evaluate(args, parser) -> int:
     from .evaluate_cli import evaluate_command
+    from .quiet import native_logs_to_file
 
-    evaluate_command(
-        args.model,
-        Path(args.data),
-        args.split or ["private"],
-        args.tta,
-        args.json,
-        args.card,
-        args.run_dir,
-    )
+    with native_logs_to_file():
+        evaluate_command(
+            args.model,
+            Path(args.data),
+            args.split or ["private"],
+            args.tta,
+            args.json,
+            args.card,
+            args.run_dir,
+        )
     return 0
 
 
@@ -168,6 +179,8 @@ def cmd_run(args, parser) -> int:
 
         sources.append(str(demo_clip_path()))
     no_ui = getattr(args, "no_ui", False)
+    force = getattr(args, "force", False)
+    max_frames = getattr(args, "max_frames", None)
     if not sources:
         if no_ui:
             parser.error("run --no-ui needs at least one SOURCE (or --demo)")
@@ -178,10 +191,10 @@ def cmd_run(args, parser) -> int:
     options = engine_options_from_args(args)
     if no_ui:
         from .headless import run_headless
+        from .quiet import native_logs_to_file
 
-        return run_headless(
-            sources, options, out, args.force, args.loop, args.max_frames
-        )
+        with native_logs_to_file():
+            return run_headless(sources, options, out, force, args.loop, max_frames)
     from .tui.launch import run_monitor
 
     return run_monitor(
@@ -224,9 +237,11 @@ def train_config_from_args(args, parser):
 def cmd_train(args, parser) -> int:
     config, resume = train_config_from_args(args, parser)
     if args.no_ui:
+        from .quiet import native_logs_to_file
         from .train_progress import train_in_terminal
 
-        return train_in_terminal(config, resume)
+        with native_logs_to_file():
+            return train_in_terminal(config, resume)
     from .tui.training_app import run_training_app
 
     return run_training_app(config, resume)
@@ -255,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("emotion-tui: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. "| head"): stop quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -83,9 +83,11 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--scale-factor",
-        type=_number(float, lambda v: v > 1.0, "scale factor (must be > 1)"),
+        type=_number(
+            float, lambda v: 1.01 <= v <= 4.0, "scale factor (must be 1.01..4)"
+        ),
         default=d.scale_factor,
-        help=f"Haar pyramid step, > 1 (default {d.scale_factor})",
+        help=f"Haar pyramid step, 1.01..4 (default {d.scale_factor})",
     )
     g.add_argument(
         "--min-neighbors",
@@ -103,11 +105,19 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
         "--detect-width",
         type=_number(int, lambda v: v == 0 or v >= 64, "detect width (0 or >= 64 px)"),
         default=d.detect_width_px,
-        help=f"detect on a copy this wide, 0 = full size (default {d.detect_width_px})",
+        help="in videos, cameras and streams, detect on a copy this wide; "
+        f"0 = full size (default {d.detect_width_px})",
+    )
+    g.add_argument(
+        "--still-detect-width",
+        type=_number(int, lambda v: v == 0 or v >= 64, "detect width (0 or >= 64 px)"),
+        default=d.still_detect_width_px,
+        help="the same for images and folders of images "
+        f"(default {d.still_detect_width_px})",
     )
     g.add_argument(
         "--min-weight",
-        type=_number(float, lambda v: True, "min weight"),
+        type=_number(float, lambda v: -100 < v < 100, "min weight (-100..100)"),
         default=d.min_weight,
         help=f"drop detections with a Haar weight below this (default {d.min_weight})",
     )
@@ -142,6 +152,8 @@ def engine_options_from_args(args) -> EngineOptions:
     model = args.model or default_model_path()
     if not Path(model).exists():
         raise ModelError(f"model file not found: {model}")
+    if not Path(model).is_file():
+        raise ModelError(f"model {model} is not a file; expected an EmotionVGGNet")
     return EngineOptions(
         model=Path(model),
         detector=DetectorConfig(
@@ -149,6 +161,7 @@ def engine_options_from_args(args) -> EngineOptions:
             min_neighbors=args.min_neighbors,
             min_face_px=args.min_face,
             detect_width_px=args.detect_width,
+            still_detect_width_px=args.still_detect_width,
             min_weight=args.min_weight,
         ),
         tracker=TrackerConfig(ema_half_life_s=args.half_life),

@@ -78,11 +78,16 @@ def run_headless(
                 summary["stopped"] = "signal"
             totals.append(summary)
             print(json.dumps({"summary": summary}), file=sys.stderr)
-    if out:
-        print(
-            f"emotion-tui: wrote {writer.frames_written} frames to {out}",
-            file=sys.stderr,
-        )
+    if out and out != "-":
+        if writer.frames_written:
+            print(
+                f"emotion-tui: wrote {writer.frames_written} frames to {out}",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"emotion-tui: no frame processed; {out} not written", file=sys.stderr
+            )
     if stop.is_set():
         return 130
     return 1 if failures else 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from pathlib import Path
 
 
 def quiet_native_logs() -> None:
@@ -32,3 +33,31 @@ def native_stderr_to(path: str | os.PathLike | None):
         sys.stderr.flush()
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def log_file() -> Path:
+    """Where logs go: ``$XDG_STATE_HOME/emotion-tui/emotion-tui.log``."""
+    root = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    folder = Path(root) / "emotion-tui"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return Path(os.devnull)
+    return folder / "emotion-tui.log"
+
+
+@contextlib.contextmanager
+def native_logs_to_file(path: Path | None = None):
+    """Send file descriptor 2 (native libraries) to the log file, while Python's
+    ``sys.stderr`` (our own one-line messages) keeps writing to the terminal."""
+    path = path or log_file()
+    sys.stderr.flush()
+    terminal = os.fdopen(os.dup(2), "w", buffering=1)
+    saved_stderr = sys.stderr
+    sys.stderr = terminal
+    try:
+        with native_stderr_to(path):
+            yield
+    finally:
+        sys.stderr = saved_stderr
+        terminal.close()

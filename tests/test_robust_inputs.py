@@ -324,3 +324,96 @@ def test_any_frame_normalises_detects_and_classifies(
     for face in result.faces:
         assert face.box[2] > 0 and face.box[3] > 0
         assert sum(face.raw) == pytest.approx(1.0, abs=1e-3)
+
+
+# ----- found by trying to break it ---------------------------------------------
+def test_a_sub_folder_named_like_an_image_is_skipped(pipeline, media, tmp_path):
+    (tmp_path / "sub.jpg").mkdir()
+    (tmp_path / "a.jpg").write_bytes((media / "single_face.jpg").read_bytes())
+    results = run_source(pipeline, tmp_path)
+    assert len(results) == 1 and len(results[0].faces) == 1
+
+
+def test_looping_a_folder_keeps_going_over_the_readable_images(media, tmp_path):
+    (tmp_path / "a.jpg").write_bytes((media / "single_face.jpg").read_bytes())
+    (tmp_path / "b.jpg").write_text("broken")
+    (tmp_path / "c.jpg").write_bytes((media / "single_face.jpg").read_bytes())
+    with open_source(str(tmp_path), loop=True) as source:
+        names = [source.read().name.rsplit("/", 1)[-1] for _ in range(6)]
+    assert names == ["a.jpg", "c.jpg"] * 3
+
+
+def test_a_folder_of_unreadable_images_fails_with_exit_1(tmp_path):
+    (tmp_path / "a.jpg").write_text("broken")
+    done = _cli("run", str(tmp_path), "--no-ui")
+    assert done.returncode == 1 and "no readable image" in done.stderr
+
+
+def test_a_password_holding_an_at_sign_or_in_the_query_is_masked():
+    assert mask_url("http://alice:p@ss@127.0.0.1:8/a?password=x&token=y&n=1") == (
+        "http://alice:***@127.0.0.1:8/a?password=***&token=***&n=1"
+    )
+
+
+def test_options_before_run_are_kept(media):
+    done = _cli(
+        "--model", "/nope.tflite", "run", str(media / "single_face.jpg"), "--no-ui"
+    )
+    assert done.returncode == 2 and "model file not found: /nope.tflite" in done.stderr
+
+
+def test_closing_the_output_pipe_is_quiet(media):
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "emotion_tui.cli",
+            "run",
+            str(media / "WolfgangLanger_Pexels.mp4"),
+            "--no-ui",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.readline()
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in stderr
+
+
+def test_a_failed_run_does_not_create_or_truncate_the_results_file(tmp_path):
+    out = tmp_path / "keep.jsonl"
+    out.write_text("precious\n")
+    done = _cli(
+        "run", str(tmp_path / "none.jpg"), "--no-ui", "--out", str(out), "--force"
+    )
+    assert done.returncode == 1 and out.read_text() == "precious\n"
+    fresh = tmp_path / "fresh.csv"
+    _cli("run", str(tmp_path / "none.jpg"), "--no-ui", "--out", str(fresh))
+    assert not fresh.exists()
+
+
+@pytest.mark.parametrize("value", ["1.0000001", "inf", "nan", "5"])
+def test_unusable_scale_factors_are_refused(value):
+    done = _cli("run", "x.jpg", "--no-ui", "--scale-factor", value)
+    assert done.returncode == 2 and "scale factor" in done.stderr
+
+
+def test_a_non_ascii_digit_is_not_taken_for_a_camera():
+    done = _cli("run", "²", "--no-ui")
+    assert done.returncode == 1 and "no such file or folder" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_model_path_that_is_a_folder_and_a_damaged_run_config(tmp_path):
+    folder = tmp_path / "dir.tflite"
+    folder.mkdir()
+    done = _cli("run", "x.jpg", "--no-ui", "--model", str(folder))
+    assert done.returncode == 2 and "is not a file" in done.stderr
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text('{"foo": 1}')
+    done = _cli("train", "--resume", str(run), "--no-ui")
+    assert done.returncode == 2 and "damaged" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -164,8 +164,12 @@ class MonitorApp(App[int]):
         self.current_spec = spec
         self._cancel = threading.Event()
         self.paused.clear()
+        self._last_state = ""  # a new source's failure is announced again
+        self._last_result_index = None
         self.table.forget_all()
         self.trends.clear_history()
+        self.trends.show(None)
+        self.preview.show_frame(None)
         self._capture(spec, self._cancel)
 
     def stop_capture(self) -> None:
@@ -250,7 +254,8 @@ class MonitorApp(App[int]):
         parts = [f"[b]{snap.state}[/b]"]
         if snap.source_name:
             parts.append(f"{snap.source_kind} {mask_url(snap.source_name)}")
-        if len(self.source_list) > 1:
+        listed = self.source_list[self.source_index] if self.source_list else None
+        if len(self.source_list) > 1 and self.current_spec == listed:
             parts.append(f"source {self.source_index + 1}/{len(self.source_list)}")
         if snap.message and snap.state in ("failed", "loading", "opening"):
             parts.append(mask_url(snap.message))
@@ -308,6 +313,10 @@ class MonitorApp(App[int]):
         else:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
             path = self.record_dir / f"emotion-tui-{stamp}.jsonl"
+            n = 2
+            while path.exists():  # never overwrite an earlier recording
+                path = self.record_dir / f"emotion-tui-{stamp}-{n}.jsonl"
+                n += 1
             try:
                 self.recorder.start(open_writer(path))
             except EmotionTuiError as exc:

@@ -9,14 +9,7 @@ import sys
 from pathlib import Path
 
 from ..engine import EngineOptions, default_model_path
-from ..quiet import native_stderr_to
-
-
-def log_file() -> Path:
-    root = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    folder = Path(root) / "emotion-tui"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "emotion-tui.log"
+from ..quiet import log_file, native_stderr_to
 
 
 def run_app_quietly(app) -> int:

@@ -69,6 +69,9 @@ class EmotionTrends(Vertical):
         title = self.query_one("#trend-title", Label)
         if track_id is None:
             title.update("trends: no face")
+            for emotion in EMOTIONS:
+                self.query_one(f"#spark-{emotion}", Sparkline).data = [0.0]
+                self.query_one(f"#value-{emotion}", Label).update("  -")
             return
         series = self.history[track_id]
         span = series[-1][0] - series[0][0] if series else 0.0
