@@ -36,8 +36,14 @@ def _to_uint8(image: np.ndarray, name: str) -> np.ndarray:
     if image.dtype == np.uint16:
         return (image >> 8).astype(np.uint8)
     if np.issubdtype(image.dtype, np.integer):
-        info = np.iinfo(image.dtype)
-        scaled = (image.astype(np.float64) - info.min) / (info.max - info.min)
+        # Wide integer types rarely use their whole range: judge by the values.
+        low, high = int(image.min()), int(image.max())
+        if low >= 0 and high <= 255:
+            return image.astype(np.uint8)
+        if low >= 0 and high <= 65535:
+            return (image.astype(np.uint32) >> 8).astype(np.uint8)
+        span = max(1, high - low)
+        scaled = (image.astype(np.float64) - low) / span
         return (scaled * 255.0 + 0.5).astype(np.uint8)
     if np.issubdtype(image.dtype, np.floating):
         finite = np.nan_to_num(

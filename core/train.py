@@ -380,12 +380,11 @@ def run_training(
             "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
     )
-    save_config(config)
-
     splits = load_fer2013(config.data)
     for needed in ("train", "public"):
         if needed not in splits:
             raise DataError(f"{config.data}: no {needed} split found")
+    save_config(config)  # only once the data loads, so a bad --data leaves nothing
     train_ds, val_ds, n_train = make_datasets(config, splits["train"], splits["public"])
     steps = n_train // config.batch_size
 
