@@ -380,10 +380,9 @@ class MonitorApp(App[int]):
     def shutdown(self) -> None:
         """Stop capture and training, close the recording; safe to call twice."""
         self.stop_capture()
-        for screen in self.screen_stack:
-            stop = getattr(screen, "stop_training", None)
-            if stop:
-                stop()
+        progress = getattr(self, "training_progress", None)
+        if progress is not None:  # the run stops at its next batch, epochs kept
+            progress.request_stop()
         if self.live.recording:
             self.recorder.stop_locked()
             self.live.recording = None

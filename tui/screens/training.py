@@ -172,10 +172,6 @@ class TrainingScreen(Screen):
         else:
             self.notify("no training is running")
 
-    def stop_training(self) -> None:
-        if self.progress is not None:
-            self.progress.request_stop()
-
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
