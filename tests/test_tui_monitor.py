@@ -200,3 +200,35 @@ def test_end_of_a_video_is_announced_and_results_stay(monitor):
         assert app.live.snapshot().result is not None
 
     run_app(monitor("single_face.mp4", loop=False), body)
+
+
+def test_training_from_the_monitor_runs_beside_the_capture(
+    monitor, fer_folder, tmp_path
+):
+    from emotion_tui.core.train import TrainConfig
+    from emotion_tui.tui.screens.training import TrainingScreen
+
+    config = TrainConfig(
+        data=str(fer_folder),
+        run_dir=str(tmp_path / "run"),
+        epochs=1,
+        batch_size=32,
+        limit_per_split=256,
+    )
+
+    async def body(app, pilot):
+        await wait_until(pilot, lambda: app.live.snapshot().state == "running")
+        await pilot.press("t")
+        screen = app.screen
+        assert isinstance(screen, TrainingScreen)
+        screen.start(config)
+        await pilot.press("escape")  # leave the screen: training goes on
+        frames = app.live.snapshot().frames
+        await wait_until(
+            pilot, lambda: app.training_progress.snapshot().state == "finished", 180
+        )
+        assert app.live.snapshot().frames > frames  # capture never stopped
+        assert app.live.snapshot().state == "running"
+        assert len(app.training_progress.snapshot().history) == 1
+
+    run_app(monitor("single_face.mp4"), body)
