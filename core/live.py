@@ -64,6 +64,7 @@ class LiveState:
             self.source_kind = source.kind if source else kind
             self.source_fps = source.fps if source else None
             self.result = None
+            self.stats = None
             self.seq += 1
 
     def publish(self, result: FrameResult, stats: RunStats) -> None:
@@ -128,8 +129,12 @@ def capture_loop(
     recorder: Recorder | None = None,
     loop: bool = False,
     idle_wait_s: float = 0.05,
+    realtime: bool = False,
 ) -> str:
     """Open ``spec`` and process frames until cancelled or the source ends.
+
+    With ``realtime``, video files play at their own speed (frames wait for
+    their timestamp); otherwise they are processed as fast as possible.
 
     Returns the final state: ``cancelled``, ``ended`` or ``failed``. Errors are
     reported through ``live``, never raised.
@@ -155,10 +160,13 @@ def capture_loop(
     pipeline.reset()
     live.set_source(source)
     live.set_state("running")
+    pace = realtime and source.kind == "video"
+    anchor: tuple[float, float] | None = None  # (wall clock s, media ms)
     try:
         while not cancelled.is_set():
             if paused.is_set():
                 live.set_state("paused")
+                anchor = None
                 cancelled.wait(idle_wait_s)
                 continue
             if live.state == "paused":
@@ -173,6 +181,8 @@ def capture_loop(
                     return "ended"
                 live.set_state("failed", reason)
                 return "failed"
+            if pace:
+                anchor = _wait_for_frame_time(frame.timestamp_ms, anchor, cancelled)
             result = pipeline.process(frame, read_ms, source.still, source.name)
             live.publish(result, pipeline.stats)
             if recorder is not None:
@@ -187,3 +197,19 @@ def capture_loop(
         return "failed"
     finally:
         source.close()
+
+
+def _wait_for_frame_time(
+    timestamp_ms: float, anchor: tuple[float, float] | None, cancelled: threading.Event
+) -> tuple[float, float]:
+    """Sleep until a video frame is due; return the (possibly new) time anchor."""
+    now = time.monotonic()
+    if anchor is None:
+        return (now, timestamp_ms)
+    due = anchor[0] + (timestamp_ms - anchor[1]) / 1000.0
+    delay = due - now
+    if delay > 0:
+        cancelled.wait(delay)
+    elif delay < -1.0:  # far behind (slow machine): play on from here
+        return (now, timestamp_ms)
+    return anchor

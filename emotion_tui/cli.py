@@ -38,6 +38,8 @@ def add_train_parser(commands) -> None:
     p = commands.add_parser(
         "train",
         help="train EmotionVGGNet on FER2013 (live training screen or --no-ui)",
+        description="Train EmotionVGGNet on FER2013 with checkpoints every epoch; "
+        "--resume continues an interrupted run.",
     )
     p.add_argument("--data", help="FER2013 folder layout or original fer2013.csv")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
@@ -49,10 +51,26 @@ def add_train_parser(commands) -> None:
         type=_positive_int,
         help="epochs in all (default 40; with --resume: the run's own)",
     )
-    p.add_argument("--batch-size", type=_positive_int, default=64)
-    p.add_argument("--learning-rate", type=_positive_float, default=1e-3)
-    p.add_argument("--patience", type=_positive_int, default=10)
-    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=64,
+        help="images per step (default 64)",
+    )
+    p.add_argument(
+        "--learning-rate",
+        type=_positive_float,
+        default=1e-3,
+        help="peak learning rate of the cosine schedule (default 0.001)",
+    )
+    p.add_argument(
+        "--patience",
+        type=_positive_int,
+        default=10,
+        help="stop after this many epochs without a better PublicTest "
+        "accuracy (default 10)",
+    )
+    p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
     p.add_argument("--no-augment", action="store_true")
     p.add_argument(
         "--limit", type=_positive_int, help="use at most this many images per split"
@@ -64,6 +82,12 @@ def add_monitor_options(p: argparse.ArgumentParser) -> None:
     from .engine import add_engine_options
 
     p.add_argument("--loop", action="store_true", help="replay videos and folders")
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="in the monitor, process video files as fast as possible instead of "
+        "at their own speed",
+    )
     p.add_argument(
         "--ui-hz",
         type=_positive_float,
@@ -90,10 +114,8 @@ def add_monitor_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_run_parser(commands) -> None:
-    # SUPPRESS: options given before "run" are kept unless repeated after it.
     p = commands.add_parser(
         "run",
-        argument_default=argparse.SUPPRESS,
         help="watch sources: camera index, video, image, folder or stream URL",
         description="Find faces and their emotions in one or more sources.",
     )
@@ -116,6 +138,12 @@ def add_run_parser(commands) -> None:
         help="stop each source after this many frames",
     )
     add_monitor_options(p)
+    # The monitor and engine options exist before "run" too. Without defaults
+    # here, a value given before "run" is not reset by the sub-command.
+    run_only = {"help", "no_ui", "out", "force", "max_frames"}
+    for action in p._actions:
+        if action.option_strings and action.dest not in run_only:
+            action.default = argparse.SUPPRESS
 
 
 def add_evaluate_parser(commands) -> None:
@@ -178,6 +206,7 @@ def cmd_run(args, parser) -> int:
         from .demo import demo_clip_path
 
         sources.append(str(demo_clip_path()))
+        args.loop = True  # the demo clip is short: keep it playing
     no_ui = getattr(args, "no_ui", False)
     force = getattr(args, "force", False)
     max_frames = getattr(args, "max_frames", None)
@@ -201,6 +230,7 @@ def cmd_run(args, parser) -> int:
         sources,
         options,
         loop=args.loop,
+        realtime=not args.fast,
         ui_hz=args.ui_hz,
         trends_window_s=args.trend_window,
         record_dir=args.record_dir,

@@ -251,7 +251,7 @@ from emotion_tui.quiet import native_stderr_to
 from emotion_tui.tui.app import MonitorApp
 
 options = EngineOptions(default_model_path(), DetectorConfig(), TrackerConfig())
-app = MonitorApp([sys.argv[2]], options, loop=True)
+app = MonitorApp([sys.argv[2]], options, loop=True, realtime=False)
 out = {}
 
 async def main():

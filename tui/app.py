@@ -77,6 +77,7 @@ class MonitorApp(App[int]):
         record_dir: Path | None = None,
         trends_window_s: float = 30.0,
         measure_render: bool = True,
+        realtime: bool = True,
     ):
         super().__init__()
         self.source_list = list(sources)
@@ -89,6 +90,7 @@ class MonitorApp(App[int]):
         self.record_dir = record_dir or Path.cwd()
         self.trends_window_s = trends_window_s
         self.measure_render = measure_render
+        self.realtime = realtime
         self.live = LiveState()
         self.recorder = Recorder()
         self.paused = threading.Event()
@@ -190,6 +192,7 @@ class MonitorApp(App[int]):
                 self.paused,
                 self.recorder,
                 loop=self.loop,
+                realtime=self.realtime,
             )
 
     # ----- refresh ------------------------------------------------------------
@@ -431,6 +434,9 @@ class MonitorApp(App[int]):
             ("Help", "list the keys", self.action_help),
         ):
             yield SystemCommand(title, help_text, action)
-        yield SystemCommand(
-            "Camera 0", "switch to camera 0", lambda: self.action_camera(0)
-        )
+        for index in range(10):
+            yield SystemCommand(
+                f"Camera {index}",
+                f"switch to camera {index}",
+                lambda index=index: self.action_camera(index),
+            )

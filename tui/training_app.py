@@ -26,10 +26,8 @@ class TrainingApp(App[int]):
         self.resume = resume
         self.training_progress = progress or TrainingProgress()
 
-    def on_mount(self) -> None:
-        self.push_screen(
-            TrainingScreen(self.training_progress, self.config, self.resume)
-        )
+    def get_default_screen(self) -> TrainingScreen:
+        return TrainingScreen(self.training_progress, self.config, self.resume)
 
     async def action_quit(self) -> None:
         self.training_progress.request_stop()

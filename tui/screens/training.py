@@ -23,6 +23,11 @@ from ..widgets.epoch_chart import EpochChart
 DEFAULT_DATA = Path("../shared/data/fer2013")
 
 
+def default_data() -> str:
+    """The shared FER2013 folder when it is there, else nothing to pre-fill."""
+    return str(DEFAULT_DATA.resolve()) if DEFAULT_DATA.exists() else ""
+
+
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
@@ -63,7 +68,7 @@ class TrainingScreen(Screen):
         yield Header()
         with Horizontal(id="form"):
             yield Input(
-                str(DEFAULT_DATA),
+                default_data(),
                 placeholder="FER2013 folder or fer2013.csv",
                 id="data",
             )
@@ -87,6 +92,8 @@ class TrainingScreen(Screen):
             self.progress = TrainingProgress()
         app.training_progress = self.progress
         if self.config is not None:
+            self.query_one("#data", Input).value = self.config.data
+            self.query_one("#epochs", Input).value = str(self.config.epochs)
             self.start(self.config, self.resume)
         self._sync_form()
         self.set_interval(0.25, self.refresh_progress)
@@ -176,4 +183,4 @@ class TrainingScreen(Screen):
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
         else:
-            self.app.exit(0)
+            self.notify("this is the training app: q quits (training stops cleanly)")

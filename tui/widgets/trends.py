@@ -1,14 +1,51 @@
-"""The trends panel: one rolling sparkline per emotion, with its current value."""
+"""The trends panel: one rolling line per emotion, on a fixed 0-100% scale."""
 
 from __future__ import annotations
 
 from collections import deque
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Sparkline
+from textual.widget import Widget
+from textual.widgets import Label
 
 from ...core.emotions import EMOTIONS
+
+_LEVELS = " ▁▂▃▄▅▆▇█"
+
+
+class ProbabilityLine(Widget):
+    """Block characters whose heights show probabilities; the newest on the right.
+
+    Unlike an auto-scaled sparkline, 0 is always empty and 1 always full, so
+    rows can be compared with each other and with the numbers beside them.
+    """
+
+    DEFAULT_CSS = """
+    ProbabilityLine { height: 1; width: 1fr; color: $accent; }
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.values: list[float] = []
+
+    def set_values(self, values: list[float]) -> None:
+        self.values = values
+        self.refresh()
+
+    def render(self) -> Text:
+        width = self.size.width
+        values = self.values
+        if len(values) > width > 0:
+            # One cell per bucket of samples, showing the bucket's peak.
+            step = len(values) / width
+            values = [
+                max(values[int(i * step) : max(int(i * step) + 1, int((i + 1) * step))])
+                for i in range(width)
+            ]
+        line = "".join(_LEVELS[round(min(1.0, max(0.0, v)) * 8)] for v in values)
+        return Text(line.rjust(width))
 
 
 class EmotionTrends(Vertical):
@@ -19,7 +56,6 @@ class EmotionTrends(Vertical):
     EmotionTrends > Horizontal { height: 1; }
     EmotionTrends .name { width: 9; }
     EmotionTrends .value { width: 5; text-align: right; }
-    EmotionTrends Sparkline { width: 1fr; }
     EmotionTrends #trend-title { height: 1; color: $text-muted; }
     """
 
@@ -34,7 +70,7 @@ class EmotionTrends(Vertical):
         for emotion in EMOTIONS:
             with Horizontal():
                 yield Label(emotion, classes="name")
-                yield Sparkline([0.0], id=f"spark-{emotion}")
+                yield ProbabilityLine(id=f"line-{emotion}")
                 yield Label("  -", id=f"value-{emotion}", classes="value")
 
     def record(
@@ -70,7 +106,7 @@ class EmotionTrends(Vertical):
         if track_id is None:
             title.update("trends: no face")
             for emotion in EMOTIONS:
-                self.query_one(f"#spark-{emotion}", Sparkline).data = [0.0]
+                self.query_one(f"#line-{emotion}", ProbabilityLine).set_values([])
                 self.query_one(f"#value-{emotion}", Label).update("  -")
             return
         series = self.history[track_id]
@@ -79,8 +115,6 @@ class EmotionTrends(Vertical):
             f"trends: face {track_id}, last {span:.0f} s of {self.window_s:.0f} s"
         )
         for i, emotion in enumerate(EMOTIONS):
-            values = [p[i] for _, p in series] or [0.0]
-            spark = self.query_one(f"#spark-{emotion}", Sparkline)
-            spark.data = values
-            spark.refresh()
+            values = [p[i] for _, p in series]
+            self.query_one(f"#line-{emotion}", ProbabilityLine).set_values(values)
             self.query_one(f"#value-{emotion}", Label).update(f"{values[-1]:4.0%}")
