@@ -82,12 +82,12 @@ def to_inputs(split: Split, limit: int | None = None) -> tuple[np.ndarray, np.nd
     """Preprocess a split with the same function inference uses."""
     images, labels = split.images, split.labels
     if limit is not None:
-        images, labels = _balanced_subset(images, labels, limit)
+        images, labels = _random_subset(images, labels, limit)
     x = np.stack([face_to_input(image) for image in images])
     return x, labels
 
 
-def _balanced_subset(images, labels, limit: int):
+def _random_subset(images, labels, limit: int):
     rng = np.random.default_rng(0)
     order = rng.permutation(len(labels))[:limit]
     return images[order], labels[order]

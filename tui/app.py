@@ -180,6 +180,7 @@ class MonitorApp(App[int]):
 
     @work(thread=True, group="capture", exit_on_error=False)
     def _capture(self, spec: str, cancelled: threading.Event) -> str:
+        self.capture_threads = [t for t in self.capture_threads if t.is_alive()]
         self.capture_threads.append(threading.current_thread())
         with self._capture_lock:  # the previous capture ends within one frame
             if cancelled.is_set():
