@@ -15,7 +15,7 @@ from .detect import Box, FaceDetector
 from .emotions import EMOTIONS
 from .preprocess import faces_to_batch, to_gray
 from .sources import Frame, Source
-from .track import Tracker, TrackerConfig
+from .track import Tracker, TrackerConfig, iou
 
 STAGES = ("read", "detect", "classify", "track")
 
@@ -161,13 +161,16 @@ class Pipeline:
         if still or every <= 1 or not known or self._frames_since_scan + 1 >= every:
             self._frames_since_scan = 0
             return self.detector.detect(gray, still)
-        boxes = []
+        boxes: list[Box] = []
+        limit = self.detector.config.overlap_iou
         for box in known:
             found = self.detector.detect_near(gray, box)
             if found is None:
                 self._frames_since_scan = every  # scan fully on the next frame
                 continue
-            boxes.append(found)
+            # Two neighbours' regions can both hold the same face: keep it once.
+            if all(iou(found, other) <= limit for other in boxes):
+                boxes.append(found)
         self._frames_since_scan += 1
         return boxes
 
