@@ -201,11 +201,12 @@ def _peak_rss_mb() -> float:
 
 # ----- the driver -------------------------------------------------------------
 def reference_counts(video: Path, max_frames: int | None) -> list[int]:
-    """Faces per frame by full-resolution Haar (scale 1.1): the agreement bound."""
+    """Faces per frame by plain full-resolution Haar (scale 1.1, no weight
+    filter): the reference for the agreement bound."""
     import cv2
     from emotion_tui.core.detect import DetectorConfig, FaceDetector
 
-    detector = FaceDetector(DetectorConfig(detect_width_px=0))
+    detector = FaceDetector(DetectorConfig(detect_width_px=0, min_weight=float("-inf")))
     return [
         len(detector.detect(cv2.cvtColor(f, cv2.COLOR_BGR2GRAY)))
         for f in frames_of(video, None, 1, max_frames)
