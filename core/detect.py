@@ -130,13 +130,15 @@ class FaceDetector:
         return [box for box in boxes if box[2] > 0 and box[3] > 0]
 
     def detect_near(
-        self, gray: np.ndarray, box: Box, margin: float = 0.5, face_px: int = 64
+        self, gray: np.ndarray, box: Box, margin: float = 0.5, face_px: int = 56
     ) -> Box | None:
         """Look for one face in the region around a known box (a cheap re-find).
 
         The region (the box grown by ``margin`` of its size on each side) is
         scaled so that a face of the known size is about ``face_px`` wide, then
-        searched for faces between 0.7 and 1.4 times that size.
+        searched for faces between 0.7 and 1.4 times that size. On the shared
+        videos 56 px agrees with full scans as well as 64 px at about 10% less
+        cost per frame; 48 px loses the face more often.
         """
         height, width = gray.shape[:2]
         x, y, w, h = box
