@@ -133,7 +133,7 @@ class Pipeline:
         tracker_config: TrackerConfig | None = None,
         keep_images: bool = False,
         whole_image_face: bool = False,
-        full_scan_every_n_frames: int = 10,
+        full_scan_every_n_frames: int = 20,
     ):
         self.detector = detector
         self.classifier = classifier

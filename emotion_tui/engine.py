@@ -38,7 +38,7 @@ class EngineOptions:
     tracker: TrackerConfig
     threads: int = 2
     whole_image_face: bool = False
-    full_scan_every_n_frames: int = 10
+    full_scan_every_n_frames: int = 20
 
     def load_classifier(self) -> Classifier:
         # LiteRT announces its XNNPACK delegate on fd 2; keep it off the screen.
@@ -136,10 +136,10 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--full-scan-every",
         type=_number(int, lambda v: v >= 1, "full scan every (must be >= 1 frame)"),
-        default=10,
+        default=20,
         help="in videos, scan the whole frame every N frames and re-find "
-        "known faces near their last box in between; 1 = always scan "
-        "(default 10)",
+        "known faces near their last box in between (a frame with no known "
+        "face is always scanned); 1 = always scan (default 20)",
     )
     g.add_argument(
         "--whole-image",

@@ -100,7 +100,7 @@ def run_variant(args) -> dict:
 
     settings = {
         "detect_width": 320,
-        "full_scan_every": 10,
+        "full_scan_every": 20,
         "backend": "litert",
         "threads": 2,
         **VARIANTS.get(args.variant, {}),
