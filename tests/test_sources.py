@@ -47,3 +47,22 @@ def test_source_kinds_are_told_apart(media, tmp_path):
     assert make_source(str(media / "multi_face.jpg")).kind == "image"
     assert make_source(str(media)).kind == "folder"
     assert isinstance(make_source(str(media / "face_noface.mov")), CaptureSource)
+
+
+def test_an_absurd_frame_rate_in_the_header_is_ignored(media, tmp_path):
+    import cv2
+
+    path = tmp_path / "absurd.mp4"
+    writer = cv2.VideoWriter(
+        str(path), cv2.VideoWriter_fourcc(*"mp4v"), 5000.0, (640, 360)
+    )
+    with open_source(str(media / "single_face.mp4")) as source:
+        for frame in list(source)[:10]:
+            writer.write(frame.image)
+    writer.release()
+    with open_source(str(path)) as source:
+        frames = list(source)
+        assert source.fps is None
+    assert len(frames) == 10
+    stamps = [f.timestamp_ms for f in frames]
+    assert stamps == sorted(stamps)
