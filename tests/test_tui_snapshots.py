@@ -10,7 +10,7 @@ from emotion_tui.core.pipeline import FaceResult, FrameResult
 from emotion_tui.core.train_progress import TrainingProgress
 from emotion_tui.tui.app import MonitorApp
 from emotion_tui.tui.training_app import TrainingApp
-from tui_helpers import run_app
+from tui_helpers import run_app, wait_until
 
 RAW = (0.02, 0.01, 0.03, 0.81, 0.08, 0.02, 0.03)
 SMOOTHED = (0.03, 0.01, 0.04, 0.74, 0.12, 0.03, 0.03)
@@ -95,11 +95,11 @@ def test_training_screen_draws_curves_as_epochs_arrive():
 
     async def body(app, pilot):
         await pilot.pause()
+        chart = app.screen.query_one("#acc-chart")
         for i, row in enumerate(_epochs(5), start=1):
             progress.feed(row, epochs=10)
-            await pilot.pause(0.3)
-            chart = app.screen.query_one("#acc-chart")
-            assert len(chart.history) == i
+            # The screen samples the progress four times a second.
+            await wait_until(pilot, lambda i=i: len(chart.history) == i, 10)
         info = str(app.screen.query_one("#info").render())
         assert "best epoch 5" in info
         assert "47.00% val acc" in info
