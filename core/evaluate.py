@@ -13,7 +13,6 @@ from .preprocess import face_to_input
 
 # The book version of EmotionVGGNet merges disgust into angry (6 classes).
 SIX_CLASS_MAP = np.array([0, 0, 1, 2, 3, 4, 5])
-SIX_CLASSES = ("angry+disgust", "fear", "happy", "neutral", "sad", "surprise")
 
 
 @dataclass

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .errors import EmotionTuiError
 from .pipeline import FrameResult, Pipeline, RunStats
 from .results import ResultWriter
-from .sources import PrefetchingSource, Source, make_source, mask_url
+from .sources import Source, make_source, mask_url, with_read_ahead
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +142,7 @@ def capture_loop(
     live.set_state("opening", f"opening {spec}")
     try:
         pipeline = pipeline_factory()
-        source = make_source(spec, loop=loop)
-        if source.kind == "video":
-            source = PrefetchingSource(source)
+        source = with_read_ahead(make_source(spec, loop=loop))
         live.set_source(None, source.name, source.kind)
         source.open()
     except EmotionTuiError as exc:

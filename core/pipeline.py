@@ -82,7 +82,6 @@ class RunStats:
     )
     started: float = field(default_factory=time.perf_counter)
     recent: deque = field(default_factory=lambda: deque(maxlen=60))
-    dropped_frames: int = 0
 
     def add(self, result: FrameResult) -> None:
         self.frames += 1

@@ -116,7 +116,6 @@ class CaptureSource(Source):
         self._opened_at = 0.0
         self._loop_offset_ms = 0.0
         self._last_ms = 0.0
-        self._consecutive_failures = 0
 
     def _make_capture(self) -> cv2.VideoCapture:
         if self.kind == "stream":
@@ -296,13 +295,19 @@ class FolderSource(Source):
             return Frame(index, index * 1000.0, image, str(file))
 
 
-def open_source(spec: str | int, loop: bool = False) -> Source:
+def open_source(
+    spec: str | int, loop: bool = False, read_ahead: bool = False
+) -> Source:
     """Make and open the source a user names: camera index, URL, file or folder.
+
+    With ``read_ahead``, video files are decoded ahead on a thread.
 
     Raises:
         SourceError: naming the source and why it cannot be opened.
     """
     source = make_source(spec, loop)
+    if read_ahead:
+        source = with_read_ahead(source)
     source.open()
     return source
 
@@ -407,10 +412,6 @@ class PrefetchingSource(Source):
         self.inner.close()
 
 
-def open_source_fast(spec: str | int, loop: bool = False) -> Source:
-    """Like ``open_source``, with frames of video files decoded ahead."""
-    source = make_source(spec, loop)
-    if source.kind == "video":
-        source = PrefetchingSource(source)
-    source.open()
-    return source
+def with_read_ahead(source: Source) -> Source:
+    """Wrap a video file (not yet opened) so its frames are decoded ahead."""
+    return PrefetchingSource(source) if source.kind == "video" else source

@@ -31,8 +31,6 @@ class Track:
     raw: np.ndarray
     smoothed: np.ndarray
     last_seen_ms: float
-    first_seen_ms: float
-    hits: int = 1
     missed: int = 0
     seen_now: bool = True
 
@@ -103,7 +101,6 @@ class Tracker:
                     probabilities[b].copy(),
                     probabilities[b].copy(),
                     timestamp_ms,
-                    timestamp_ms,
                 )
                 self.next_id += 1
                 self.tracks.append(track)
@@ -128,5 +125,4 @@ class Tracker:
         track.raw = raw.copy()
         track.box = box
         track.last_seen_ms = now_ms
-        track.hits += 1
         track.missed = 0

@@ -10,7 +10,7 @@ import threading
 
 from .core.errors import EmotionTuiError, SourceError
 from .core.results import open_writer
-from .core.sources import open_source_fast
+from .core.sources import open_source
 from .engine import EngineOptions
 
 log = logging.getLogger(__name__)
@@ -50,13 +50,12 @@ def run_headless(
     stop = threading.Event()
     pipeline = options.build()
     failures = 0
-    totals = []
     with open_writer(out, force) as writer, _StopOnSignals(stop):
         for spec in specs:
             if stop.is_set():
                 break
             try:
-                source = open_source_fast(spec, loop=loop)
+                source = open_source(spec, loop=loop, read_ahead=True)
             except SourceError as exc:
                 print(f"emotion-tui: error: {exc}", file=sys.stderr)
                 failures += 1
@@ -76,7 +75,6 @@ def run_headless(
                 failures += 1
             if stop.is_set():
                 summary["stopped"] = "signal"
-            totals.append(summary)
             print(json.dumps({"summary": summary}), file=sys.stderr)
     if out and out != "-":
         if writer.frames_written:

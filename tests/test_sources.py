@@ -9,7 +9,6 @@ from emotion_tui.core.sources import (
     PrefetchingSource,
     make_source,
     open_source,
-    open_source_fast,
 )
 
 
@@ -25,7 +24,7 @@ def test_video_frames_are_bgr_uint8_with_timestamps_from_the_frame_rate(media):
 
 def test_read_ahead_gives_the_same_frames_in_the_same_order(media):
     spec = str(media / "WolfgangLanger_Pexels.mp4")
-    with open_source(spec) as plain, open_source_fast(spec) as fast:
+    with open_source(spec) as plain, open_source(spec, read_ahead=True) as fast:
         assert isinstance(fast, PrefetchingSource)
         for a, b in zip(plain, fast, strict=True):
             assert a.index == b.index and a.timestamp_ms == b.timestamp_ms
