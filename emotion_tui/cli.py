@@ -268,7 +268,7 @@ def cmd_train(args, parser) -> int:
     config, resume = train_config_from_args(args, parser)
     if args.no_ui:
         from .quiet import native_logs_to_file
-        from .train_progress import train_in_terminal
+        from .train_terminal import train_in_terminal
 
         with native_logs_to_file():
             return train_in_terminal(config, resume)

@@ -49,15 +49,16 @@ def log_file() -> Path:
 @contextlib.contextmanager
 def native_logs_to_file(path: Path | None = None):
     """Send file descriptor 2 (native libraries) to the log file, while Python's
-    ``sys.stderr`` (our own one-line messages) keeps writing to the terminal."""
+    ``sys.stderr`` (our one-line messages) and ``sys.__stderr__`` (where Textual
+    draws) keep writing to the terminal through a handle of their own."""
     path = path or log_file()
     sys.stderr.flush()
     terminal = os.fdopen(os.dup(2), "w", buffering=1)
-    saved_stderr = sys.stderr
-    sys.stderr = terminal
+    saved = sys.stderr, sys.__stderr__
+    sys.stderr = sys.__stderr__ = terminal
     try:
         with native_stderr_to(path):
             yield
     finally:
-        sys.stderr = saved_stderr
+        sys.stderr, sys.__stderr__ = saved
         terminal.close()

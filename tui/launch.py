@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 from pathlib import Path
 
 from ..engine import EngineOptions, default_model_path
-from ..quiet import log_file, native_stderr_to
+from ..quiet import log_file, native_logs_to_file
 
 
 def run_app_quietly(app) -> int:
@@ -23,17 +21,10 @@ def run_app_quietly(app) -> int:
     previous = root.handlers[:]
     root.handlers = [handler]
     root.setLevel(logging.INFO)
-    # Textual draws on sys.__stderr__; give it its own handle on the terminal so
-    # that file descriptor 2 itself can go to the log file.
-    terminal = os.fdopen(os.dup(2), "w")
-    saved_stderr = sys.__stderr__
-    sys.__stderr__ = terminal
     try:
-        with native_stderr_to(path):
+        with native_logs_to_file(path):
             code = app.run()
     finally:
-        sys.__stderr__ = saved_stderr
-        terminal.close()
         root.handlers = previous
         handler.close()
     return code or 0
