@@ -73,6 +73,11 @@ def _number(kind, check, what):
     return parse
 
 
+_detect_width = _number(
+    int, lambda v: v == 0 or v >= 64, "detect width (0 or >= 64 px)"
+)
+
+
 def add_engine_options(p: argparse.ArgumentParser) -> None:
     d, t = DetectorConfig(), TrackerConfig()
     g = p.add_argument_group("detection and classification")
@@ -103,14 +108,14 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--detect-width",
-        type=_number(int, lambda v: v == 0 or v >= 64, "detect width (0 or >= 64 px)"),
+        type=_detect_width,
         default=d.detect_width_px,
         help="in videos, cameras and streams, detect on a copy this wide; "
         f"0 = full size (default {d.detect_width_px})",
     )
     g.add_argument(
         "--still-detect-width",
-        type=_number(int, lambda v: v == 0 or v >= 64, "detect width (0 or >= 64 px)"),
+        type=_detect_width,
         default=d.still_detect_width_px,
         help="the same for images and folders of images "
         f"(default {d.still_detect_width_px})",

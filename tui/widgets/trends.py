@@ -73,6 +73,17 @@ class EmotionTrends(Vertical):
                 yield ProbabilityLine(id=f"line-{emotion}")
                 yield Label("  -", id=f"value-{emotion}", classes="value")
 
+    def on_mount(self) -> None:
+        # Looked up once: show() runs at every UI refresh.
+        self._title = self.query_one("#trend-title", Label)
+        self._rows = [
+            (
+                self.query_one(f"#line-{e}", ProbabilityLine),
+                self.query_one(f"#value-{e}", Label),
+            )
+            for e in EMOTIONS
+        ]
+
     def record(
         self, track_id: int, t_s: float, probabilities: tuple[float, ...]
     ) -> None:
@@ -102,19 +113,19 @@ class EmotionTrends(Vertical):
     def show(self, track_id: int | None) -> None:
         track_id = track_id if track_id in self.history else self.busiest_track()
         self.shown_track = track_id
-        title = self.query_one("#trend-title", Label)
+        title = self._title
         if track_id is None:
             title.update("trends: no face")
-            for emotion in EMOTIONS:
-                self.query_one(f"#line-{emotion}", ProbabilityLine).set_values([])
-                self.query_one(f"#value-{emotion}", Label).update("  -")
+            for line, value in self._rows:
+                line.set_values([])
+                value.update("  -")
             return
         series = self.history[track_id]
         span = series[-1][0] - series[0][0] if series else 0.0
         title.update(
             f"trends: face {track_id}, last {span:.0f} s of {self.window_s:.0f} s"
         )
-        for i, emotion in enumerate(EMOTIONS):
+        for i, (line, value) in enumerate(self._rows):
             values = [p[i] for _, p in series]
-            self.query_one(f"#line-{emotion}", ProbabilityLine).set_values(values)
-            self.query_one(f"#value-{emotion}", Label).update(f"{values[-1]:4.0%}")
+            line.set_values(values)
+            value.update(f"{values[-1]:4.0%}")
