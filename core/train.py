@@ -164,6 +164,8 @@ def load_config(run_dir: str | Path) -> TrainConfig:
         config.validate()
     except (ValueError, TypeError) as exc:
         raise DataError(f"{path} is damaged ({exc}); start a new run") from None
+    # A run folder that was moved or copied resumes where it is now.
+    config.run_dir = str(Path(run_dir))
     return config
 
 

@@ -7,7 +7,13 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .train import RunState, TrainConfig, TrainingListener, run_training
+from .train import (
+    RunState,
+    TrainConfig,
+    TrainingListener,
+    learning_rate_at,
+    run_training,
+)
 
 
 @dataclass
@@ -21,7 +27,7 @@ class ProgressSnapshot:
     steps: int = 0
     images_per_s: float = 0.0
     eta_s: float | None = None
-    learning_rate: float | None = None
+    learning_rate: float | None = None  # of the epoch in progress
     best_epoch: int | None = None
     best_val_accuracy: float | None = None
     history: list[dict] = field(default_factory=list)
@@ -35,6 +41,7 @@ class TrainingProgress(TrainingListener):
         self._snap = ProgressSnapshot()
         self._epoch_started = time.monotonic()
         self._batch_size = 1
+        self._config: TrainConfig | None = None
         self.stop_event = threading.Event()
         self.seq = 0
 
@@ -50,8 +57,10 @@ class TrainingProgress(TrainingListener):
 
     def on_start(self, config: TrainConfig, state: RunState, steps: int) -> None:
         self._batch_size = config.batch_size
+        self._config = config
         self._epoch_started = time.monotonic()
         self._update(
+            learning_rate=learning_rate_at(config, state.epochs_done),
             state="training",
             message="",
             run_dir=config.run_dir,
@@ -79,7 +88,11 @@ class TrainingProgress(TrainingListener):
             history=list(state.history),
             epoch=epoch + 1,
             step=0,
-            learning_rate=row.get("lr"),
+            learning_rate=(
+                learning_rate_at(self._config, epoch)
+                if self._config is not None
+                else row.get("lr")
+            ),
             best_epoch=state.best_epoch,
             best_val_accuracy=state.best_val_accuracy,
         )

@@ -66,9 +66,9 @@ def add_train_parser(commands) -> None:
     p.add_argument(
         "--patience",
         type=_positive_int,
-        default=10,
+        default=None,
         help="stop after this many epochs without a better PublicTest "
-        "accuracy (default 10)",
+        "accuracy (default 10; with --resume: the run's own)",
     )
     p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
     p.add_argument("--no-augment", action="store_true")
@@ -244,6 +244,8 @@ def train_config_from_args(args, parser):
         config = load_config(args.resume)
         if args.epochs is not None:
             config.epochs = args.epochs
+        if args.patience is not None:
+            config.patience = args.patience
         return config, True
     if not args.data:
         parser.error("train needs --data (or --resume RUN_DIR)")
@@ -256,7 +258,7 @@ def train_config_from_args(args, parser):
         epochs=args.epochs or 40,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
-        patience=args.patience,
+        patience=10 if args.patience is None else args.patience,
         seed=args.seed,
         augment=not args.no_augment,
         limit_per_split=args.limit,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import threading
+from pathlib import Path
 
 import pytest
 from emotion_tui.core.errors import DataError
@@ -15,7 +16,9 @@ from emotion_tui.core.train import (
     learning_rate_at,
     load_config,
     run_training,
+    save_config,
 )
+from emotion_tui.core.train_progress import TrainingProgress
 
 
 def _config(fer_folder, run_dir, epochs):
@@ -101,3 +104,56 @@ def test_learning_rate_warms_up_then_decays_to_the_floor():
     assert rates[0] < rates[1] == pytest.approx(1e-3)
     assert all(a >= b for a, b in zip(rates[1:], rates[2:]))
     assert rates[-1] == pytest.approx(1e-5)
+
+
+def test_a_moved_run_folder_resumes_where_it_is_now(fer_folder, tmp_path):
+    original = tmp_path / "first"
+    run_training(_config(fer_folder, original, 1))
+    moved = tmp_path / "moved"
+    original.rename(moved)
+
+    config = load_config(moved)
+    assert config.run_dir == str(moved)
+    config.epochs = 2
+    assert run_training(config, resume=True).epochs_done == 2
+    assert not original.exists()
+    assert len(json.loads((moved / "state.json").read_text())["history"]) == 2
+
+
+def test_resume_options_extend_the_run_and_replace_its_patience(tmp_path):
+    from emotion_tui.cli import build_parser, train_config_from_args
+
+    run_dir = tmp_path / "run"
+    save_config(TrainConfig(data="d", run_dir=str(run_dir), epochs=40, patience=12))
+    parser = build_parser()
+
+    args = parser.parse_args(["train", "--resume", str(run_dir)])
+    config, resume = train_config_from_args(args, parser)
+    assert resume and (config.epochs, config.patience) == (40, 12)
+
+    args = parser.parse_args(
+        ["train", "--resume", str(run_dir), "--epochs", "90", "--patience", "50"]
+    )
+    config, _ = train_config_from_args(args, parser)
+    assert (config.epochs, config.patience) == (90, 50)
+
+    args = parser.parse_args(["train", "--data", "d", "--run-dir", str(tmp_path / "x")])
+    assert train_config_from_args(args, parser)[0].patience == 10
+
+
+def test_progress_shows_the_learning_rate_of_the_epoch_in_progress():
+    config = TrainConfig(data="", run_dir="", epochs=10, warmup_epochs=1)
+    state = RunState(Path("unused"))
+    progress = TrainingProgress()
+
+    progress.on_start(config, state, steps=5)
+    assert progress.snapshot().learning_rate == pytest.approx(
+        learning_rate_at(config, 0)
+    )
+    state.history.append({"val_accuracy": 0.5, "lr": learning_rate_at(config, 0)})
+    state.epochs_done = 1
+    progress.on_epoch(1, state.history[-1], state)
+    snap = progress.snapshot()
+    assert snap.epoch == 2
+    assert snap.learning_rate == pytest.approx(learning_rate_at(config, 1))
+    assert snap.learning_rate != pytest.approx(learning_rate_at(config, 0))
