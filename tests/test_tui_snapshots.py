@@ -3,10 +3,13 @@ training screen driven by synthetic epoch events."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 from emotion_tui.core.live import LiveSnapshot
 from emotion_tui.core.pipeline import FaceResult, FrameResult
+from emotion_tui.core.train import RunState
 from emotion_tui.core.train_progress import TrainingProgress
 from emotion_tui.tui.app import MonitorApp
 from emotion_tui.tui.training_app import TrainingApp
@@ -113,3 +116,25 @@ def test_training_screen_snapshot(snap_compare):
         progress.feed(row, epochs=12)
     app = TrainingApp(None, progress=progress)
     assert snap_compare(app, terminal_size=(100, 30))
+
+
+def test_training_screen_tells_a_finished_run_in_whole():
+    progress = TrainingProgress()
+    for row in _epochs(6):
+        progress.feed(row, epochs=6)
+    state = RunState(Path("unused"))
+    state.epochs_done = 6
+    state.history = _epochs(6)
+    progress.on_end(state, "finished")
+    app = TrainingApp(None, progress=progress)
+
+    async def body(app, pilot):
+        await wait_until(pilot, lambda: app.screen.query("#info"), 10)
+        await pilot.pause(0.5)
+        label = str(app.screen.query_one("#epoch-label").render())
+        info = str(app.screen.query_one("#info").render())
+        assert "6 of 6 epochs completed" in label
+        assert "step 0" not in label
+        assert info.splitlines()[0] == "finished after 6 epochs"
+
+    run_app(app, body)

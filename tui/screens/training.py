@@ -35,6 +35,13 @@ def _duration(seconds: float | None) -> str:
     return f"{minutes}:{secs:02d}"
 
 
+def _headline(snap: ProgressSnapshot) -> str:
+    """The run's state in bold, and its message unless it repeats the state."""
+    if snap.message.startswith(snap.state):
+        return f"[b]{snap.message}[/b]"
+    return f"[b]{snap.state}[/b] {snap.message}"
+
+
 class TrainingScreen(Screen):
     """Shows one training run; starts one from a small form if none is running."""
 
@@ -147,11 +154,19 @@ class TrainingScreen(Screen):
         self.query_one("#loss-chart", EpochChart).set_history(snap.history)
         self.query_one("#acc-chart", EpochChart).set_history(snap.history)
         bar = self.query_one("#epoch-bar", ProgressBar)
-        bar.update(total=max(1, snap.steps), progress=snap.step)
-        self.query_one("#epoch-label", Label).update(
-            f"epoch {snap.epoch}/{snap.epochs}  step {snap.step}/{snap.steps}  "
-            f"{snap.images_per_s:.0f} images/s  epoch ETA {_duration(snap.eta_s)}"
-        )
+        if snap.state in ("finished", "stopped", "failed"):
+            # Over: the bar and label tell the whole run, not an idle epoch.
+            bar.update(total=max(1, snap.epochs), progress=len(snap.history))
+            self.query_one("#epoch-label", Label).update(
+                f"{len(snap.history)} of {snap.epochs} epochs completed"
+            )
+        else:
+            bar.update(total=max(1, snap.steps), progress=snap.step)
+            self.query_one("#epoch-label", Label).update(
+                f"epoch {snap.epoch}/{snap.epochs}  step {snap.step}/{snap.steps}  "
+                f"{snap.images_per_s:.0f} images/s  "
+                f"epoch ETA {_duration(snap.eta_s)}"
+            )
         lr = f"{snap.learning_rate:.2e}" if snap.learning_rate else "-"
         best = (
             f"epoch {snap.best_epoch} ({snap.best_val_accuracy:.2%} val acc)"
@@ -167,7 +182,7 @@ class TrainingScreen(Screen):
             else "no completed epoch yet"
         )
         self.query_one("#info", Static).update(
-            f"[b]{snap.state}[/b] {snap.message}\n"
+            f"{_headline(snap)}\n"
             f"run {snap.run_dir or '-'}   learning rate {lr}   best {best}\n{last_text}"
         )
         self._sync_form()
