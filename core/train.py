@@ -373,6 +373,10 @@ def run_training(
                 f"{run_dir} already holds a run; use --resume or a new folder"
             )
         model = build_compiled_model(config)
+    if resume and (state.epochs_done >= config.epochs or state.stopped_early):
+        # Nothing left to train: report it, and record no empty sitting.
+        listener.on_end(state, "finished")
+        return state
     # Each sitting of a run is kept with the command that started it.
     config.extra.setdefault("sittings", []).append(
         {
@@ -391,9 +395,6 @@ def run_training(
     steps = n_train // config.batch_size
 
     reason = "finished"
-    if state.epochs_done >= config.epochs or state.stopped_early:
-        listener.on_end(state, "finished")
-        return state
     listener.on_start(config, state, steps)
     checkpoint = _checkpoint_callback(config, state, listener, stop_event, steps)
     try:

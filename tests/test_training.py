@@ -157,3 +157,14 @@ def test_progress_shows_the_learning_rate_of_the_epoch_in_progress():
     assert snap.epoch == 2
     assert snap.learning_rate == pytest.approx(learning_rate_at(config, 1))
     assert snap.learning_rate != pytest.approx(learning_rate_at(config, 0))
+
+
+def test_resuming_a_finished_run_trains_nothing_and_records_no_sitting(
+    fer_folder, tmp_path
+):
+    run_dir = tmp_path / "run"
+    run_training(_config(fer_folder, run_dir, 1))
+    before = (run_dir / "config.json").read_text()
+    state = run_training(load_config(run_dir), resume=True)
+    assert state.epochs_done == 1
+    assert (run_dir / "config.json").read_text() == before
