@@ -139,11 +139,13 @@ def capture_loop(
     Returns the final state: ``cancelled``, ``ended`` or ``failed``. Errors are
     reported through ``live``, never raised.
     """
-    live.set_state("opening", f"opening {spec}")
+    live.set_state("opening", f"opening {mask_url(spec)}")
     try:
-        pipeline = pipeline_factory()
+        pipeline = pipeline_factory()  # may report "loading" while a model loads
         source = with_read_ahead(make_source(spec, loop=loop))
         live.set_source(None, source.name, source.kind)
+        # Opening a stream can take seconds: say so, not "loading model".
+        live.set_state("opening", f"opening {mask_url(spec)}")
         source.open()
     except EmotionTuiError as exc:
         if live.source_name != mask_url(spec):

@@ -417,3 +417,60 @@ def test_a_model_path_that_is_a_folder_and_a_damaged_run_config(tmp_path):
     done = _cli("train", "--resume", str(run), "--no-ui")
     assert done.returncode == 2 and "damaged" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_stalled_stream_shows_opening_after_the_model_loads(
+    engine_options, classifier
+):
+    """A loopback server that accepts and never answers: while the stream opens,
+    the state says so (not "loading model") and the password stays hidden."""
+    import socket
+    import threading
+
+    from emotion_tui.core.live import LiveState, capture_loop
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+    accepted = []
+
+    def accept_forever():
+        try:
+            while True:
+                accepted.append(server.accept()[0])
+        except OSError:
+            pass  # the socket was closed at the end of the test
+
+    threading.Thread(target=accept_forever, daemon=True).start()
+
+    changes = []
+
+    class RecordingLive(LiveState):
+        def set_state(self, state, message=""):
+            changes.append((state, message))
+            super().set_state(state, message)
+
+    live = RecordingLive()
+
+    def factory():
+        live.set_state("loading", "loading model")
+        return engine_options.build_with(classifier)
+
+    try:
+        state = capture_loop(
+            f"http://viewer:s3cret@127.0.0.1:{port}/live.mjpg",
+            factory,
+            live,
+            threading.Event(),
+            threading.Event(),
+        )
+    finally:
+        server.close()
+        for conn in accepted:
+            conn.close()
+    assert state == "failed"
+    states = [s for s, _ in changes]
+    assert states[-3:] == ["loading", "opening", "failed"]
+    assert all("s3cret" not in message for _, message in changes)
+    assert "127.0.0.1" in changes[-2][1]

@@ -261,8 +261,10 @@ class MonitorApp(App[int]):
         listed = self.source_list[self.source_index] if self.source_list else None
         if len(self.source_list) > 1 and self.current_spec == listed:
             parts.append(f"source {self.source_index + 1}/{len(self.source_list)}")
+        shown_above = snap.state == "opening" and snap.source_name
         if snap.message and snap.state in ("failed", "loading", "opening"):
-            parts.append(mask_url(snap.message))
+            if not shown_above:  # "opening <source>" would repeat the source
+                parts.append(mask_url(snap.message))
         parts.append(
             f"recording to {snap.recording}" if snap.recording else "not recording"
         )
