@@ -34,6 +34,23 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _fraction_arg(upper: float):
+    """An argparse type for a number from 0 to ``upper``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}")
+        if not 0 <= value <= upper:
+            raise argparse.ArgumentTypeError(
+                f"must be between 0 and {upper:g}, got {text}"
+            )
+        return value
+
+    return parse
+
+
 def add_train_parser(commands) -> None:
     p = commands.add_parser(
         "train",
@@ -71,7 +88,36 @@ def add_train_parser(commands) -> None:
         "accuracy (default 10; with --resume: the run's own)",
     )
     p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
-    p.add_argument("--no-augment", action="store_true")
+    p.add_argument(
+        "--no-augment", action="store_true", help="no flips, shifts or warps"
+    )
+    p.add_argument(
+        "--shift",
+        type=_fraction_arg(0.5),
+        default=0.1,
+        help="largest random shift, as a fraction of the face width, in whole "
+        "pixels (default 0.1: 4 pixels)",
+    )
+    p.add_argument(
+        "--rotation",
+        type=_fraction_arg(90.0),
+        default=0.0,
+        help="largest random rotation in degrees (default 0; rotating resamples, "
+        "and blurs, the 48x48 faces)",
+    )
+    p.add_argument(
+        "--zoom",
+        type=_fraction_arg(0.5),
+        default=0.0,
+        help="largest random zoom, as a fraction (default 0; resamples like "
+        "--rotation)",
+    )
+    p.add_argument(
+        "--init-from",
+        metavar="MODEL",
+        help="start from the weights of a trained EmotionVGGNet .keras file "
+        "instead of random ones",
+    )
     p.add_argument(
         "--limit", type=_positive_int, help="use at most this many images per split"
     )
@@ -261,7 +307,11 @@ def train_config_from_args(args, parser):
         patience=10 if args.patience is None else args.patience,
         seed=args.seed,
         augment=not args.no_augment,
+        max_shift=args.shift,
+        max_rotation_deg=args.rotation,
+        max_zoom=args.zoom,
         limit_per_split=args.limit,
+        init_from=str(Path(args.init_from).resolve()) if args.init_from else None,
     )
     return config, False
 

@@ -114,8 +114,17 @@ def _training_section(run_dir: Path | None) -> list[str]:
         ]
     else:
         commands = [f"- Command: `{command}`"]
+    start = []
+    if config.get("init_from"):
+        digest = config.get("extra", {}).get("init_sha256", "")[:12]
+        start.append(
+            f"- Started from the weights of `{Path(config['init_from']).name}`"
+            + (f" (SHA-256 {digest}...)" if digest else "")
+            + ", not from random ones."
+        )
     return [
         *commands,
+        *start,
         f"- Epochs run: {state['epochs_done']} of {config['epochs']} planned"
         + (" (early stop)" if state.get("stopped_early") else "")
         + f"; shipped weights are from epoch {state['best_epoch']}, the best by "
@@ -123,20 +132,25 @@ def _training_section(run_dir: Path | None) -> list[str]:
         f"- Optimiser: Adam, batch {config['batch_size']}, peak learning rate "
         f"{config['learning_rate']}, {config['warmup_epochs']} warm-up epoch(s), then "
         f"cosine decay to {config['min_learning_rate']}.",
-        "- Augmentation: "
-        + (
-            f"horizontal flips and one combined affine warp (shift up to "
-            f"{config['max_shift']:.0%}, rotation up to {config['max_rotation_deg']} "
-            f"degrees, zoom up to {config['max_zoom']:.0%})"
-            if config["augment"]
-            else "none"
-        )
-        + ".",
+        f"- Augmentation: {_augmentation_text(config)}.",
         f"- Seed: {config['seed']}. Training time: {minutes:.0f} minutes on "
         f"{platform.machine()} CPU ({os.cpu_count()} cores).",
         "- Per-epoch loss, accuracy and learning rate: `training_history.csv`; the "
         "curves: `training_history.png`.",
     ]
+
+
+def _augmentation_text(config: dict) -> str:
+    if not config["augment"]:
+        return "none"
+    shift_px = int(config["max_shift"] * 48)
+    parts = [f"horizontal flips, shifts by whole pixels (up to {shift_px})"]
+    if config["max_rotation_deg"] or config["max_zoom"]:
+        parts.append(
+            f"a resampling warp (rotation up to {config['max_rotation_deg']} "
+            f"degrees, zoom up to {config['max_zoom']:.0%})"
+        )
+    return ", ".join(parts)
 
 
 def render_card(report: dict, model: Path, run_dir: Path | None, tta: bool) -> str:

@@ -7,8 +7,9 @@ import json
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
-from emotion_tui.core.errors import DataError
+from emotion_tui.core.errors import DataError, ModelError
 from emotion_tui.core.train import (
     RunState,
     TrainConfig,
@@ -168,3 +169,93 @@ def test_resuming_a_finished_run_trains_nothing_and_records_no_sitting(
     state = run_training(load_config(run_dir), resume=True)
     assert state.epochs_done == 1
     assert (run_dir / "config.json").read_text() == before
+
+
+def _augmented(config: TrainConfig, images: np.ndarray) -> np.ndarray:
+    import tensorflow as tf
+    from emotion_tui.core.train import _augment_fn
+
+    tf.random.set_seed(5)
+    x = tf.constant(images[..., np.newaxis], tf.float32)
+    out, _ = _augment_fn(config)(x, tf.zeros([len(images)]))
+    return out.numpy()[..., 0]
+
+
+def _matching_move(image: np.ndarray, moved: np.ndarray, max_px: int):
+    """The (flip, dx, dy) that turns image into moved exactly, or None."""
+    inner = slice(max_px, 48 - max_px)
+    for flip in (False, True):
+        source = image[:, ::-1] if flip else image
+        for dy in range(-max_px, max_px + 1):
+            for dx in range(-max_px, max_px + 1):
+                shifted = np.roll(source, (dy, dx), axis=(0, 1))
+                if np.array_equal(shifted[inner, inner], moved[inner, inner]):
+                    return flip, dx, dy
+    return None
+
+
+def test_default_augmentation_moves_whole_pixels_and_never_blurs(fer_folder):
+    from emotion_tui.core.dataset import load_fer2013
+    from emotion_tui.core.train import to_inputs
+
+    faces, _ = to_inputs(load_fer2013(fer_folder)["private"], limit=24)
+    faces = faces[..., 0]
+    config = TrainConfig(data="", run_dir="")  # the defaults: shift 0.1 = 4 px
+    moved = _augmented(config, faces)
+
+    moves = [_matching_move(a, b, 4) for a, b in zip(faces, moved)]
+    assert None not in moves, "an augmented face is not a flip/shift of its source"
+    assert {flip for flip, _, _ in moves} == {False, True}
+    assert len({(dx, dy) for _, dx, dy in moves}) > 5
+    assert max(max(abs(dx), abs(dy)) for _, dx, dy in moves) <= 4
+
+
+def test_rotation_resamples_the_face(fer_folder):
+    from emotion_tui.core.dataset import load_fer2013
+    from emotion_tui.core.train import to_inputs
+
+    faces, _ = to_inputs(load_fer2013(fer_folder)["private"], limit=8)
+    faces = faces[..., 0]
+    config = TrainConfig(data="", run_dir="", max_rotation_deg=15.0)
+    moved = _augmented(config, faces)
+    assert sum(_matching_move(a, b, 4) is None for a, b in zip(faces, moved)) >= 6
+
+
+def test_a_run_can_start_from_a_trained_models_weights(tmp_path):
+    import keras
+    from emotion_tui.core.model import build_emotion_vggnet
+    from emotion_tui.core.train import build_compiled_model
+
+    source = build_emotion_vggnet()
+    source.save(tmp_path / "source.keras")
+    config = TrainConfig(data="", run_dir="", init_from=str(tmp_path / "source.keras"))
+    model = build_compiled_model(config)
+    for got, want in zip(model.get_weights(), source.get_weights()):
+        np.testing.assert_array_equal(got, want)
+    fresh = build_compiled_model(TrainConfig(data="", run_dir=""))
+    assert not np.array_equal(fresh.get_weights()[0], source.get_weights()[0])
+
+    other = keras.Sequential(
+        [keras.Input((48, 48, 1)), keras.layers.Flatten(), keras.layers.Dense(7)]
+    )
+    other.save(tmp_path / "other.keras")
+    for bad, message in (
+        ("other.keras", "not an EmotionVGGNet"),
+        ("missing.keras", "not found"),
+        ("model.tflite", "needs a .keras"),
+    ):
+        config.init_from = str(tmp_path / bad)
+        with pytest.raises(ModelError, match=message):
+            build_compiled_model(config)
+
+
+@pytest.mark.parametrize(
+    "option", [["--shift", "0.9"], ["--rotation", "-1"], ["--zoom", "nan"]]
+)
+def test_out_of_range_augmentation_options_are_refused(option, capsys):
+    from emotion_tui.cli import build_parser
+
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args(["train", "--data", "d", *option])
+    assert stop.value.code == 2
+    assert "must be between" in capsys.readouterr().err
