@@ -88,6 +88,7 @@ class TrainingProgress(TrainingListener):
             history=list(state.history),
             epoch=epoch + 1,
             step=0,
+            eta_s=None,  # known again after the next epoch's first batch
             learning_rate=(
                 learning_rate_at(self._config, epoch)
                 if self._config is not None

@@ -6,8 +6,8 @@ of steps, in this process, one after the other:
 * ``plain_fit``: ``model.fit`` on NumPy arrays with Keras's RandomFlip,
   RandomTranslation, RandomRotation and RandomZoom layers in front of the model
   (three resamplings per image), the common way to write it;
-* ``ours``: the recipe's ``tf.data`` pipeline (in-memory tensors, one combined
-  affine warp per batch, prefetch);
+* ``ours``: the recipe's ``tf.data`` pipeline (in-memory tensors, flips and
+  whole-pixel shifts done by one batched transform, prefetch);
 * ``ours_xla``: the same with XLA compilation (``jit_compile=True``).
 
 Usage: python scripts/bench_training.py [--data ../shared/data/fer2013] [--steps 60]

@@ -151,11 +151,14 @@ def test_progress_shows_the_learning_rate_of_the_epoch_in_progress():
     assert progress.snapshot().learning_rate == pytest.approx(
         learning_rate_at(config, 0)
     )
+    progress.on_batch(0, 5, 5, {})
+    assert progress.snapshot().eta_s == 0
     state.history.append({"val_accuracy": 0.5, "lr": learning_rate_at(config, 0)})
     state.epochs_done = 1
     progress.on_epoch(1, state.history[-1], state)
     snap = progress.snapshot()
-    assert snap.epoch == 2
+    assert snap.epoch == 2 and snap.step == 0
+    assert snap.eta_s is None  # not the finished epoch's 0:00
     assert snap.learning_rate == pytest.approx(learning_rate_at(config, 1))
     assert snap.learning_rate != pytest.approx(learning_rate_at(config, 0))
 

@@ -138,3 +138,35 @@ def test_training_screen_tells_a_finished_run_in_whole():
         assert info.splitlines()[0] == "finished after 6 epochs"
 
     run_app(app, body)
+
+
+def test_axis_labels_tell_close_values_apart():
+    """A fine-tuning run moves accuracy by tenths of a point: the axis shows them."""
+    progress = TrainingProgress()
+    for i, (acc, val) in enumerate(
+        ((0.6293, 0.6356), (0.6351, 0.6367), (0.6391, 0.6336))
+    ):
+        progress.feed(
+            {
+                "loss": 1.01 - 0.01 * i,
+                "accuracy": acc,
+                "val_loss": 0.97,
+                "val_accuracy": val,
+                "lr": 1e-4,
+                "seconds": 90.0,
+            },
+            epochs=12,
+        )
+    app = TrainingApp(None, progress=progress)
+
+    async def body(app, pilot):
+        chart = app.screen.query_one("#acc-chart")
+        await wait_until(pilot, lambda: len(chart.history) == 3, 10)
+        drawn = str(chart.render())
+        axis = [line for line in drawn.splitlines() if "┤" in line]
+        labels = [line.split("┤")[0].strip() for line in axis]
+        labels = [label for label in labels if label]
+        assert labels[0] == "63.9%" and labels[-1] == "62.9%"
+        assert len(set(labels)) == len(labels) == 3
+
+    run_app(app, body)

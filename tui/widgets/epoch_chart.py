@@ -27,8 +27,13 @@ class EpochChart(Widget):
         self.history = history
         self.refresh()
 
-    def _fmt(self, v: float) -> str:
-        return f"{v:5.0%}" if self.percent else f"{v:5.2f}"
+    def _fmt(self, v: float, span: float) -> str:
+        """An axis label with as many decimals as the span needs to tell them apart."""
+        if self.percent:
+            decimals = 0 if span >= 0.05 else 1 if span >= 0.005 else 2
+            return f"{v:.{decimals}%}"
+        decimals = 2 if span >= 0.05 else 3 if span >= 0.005 else 4
+        return f"{v:.{decimals}f}"
 
     def render(self) -> Text:
         width, height = self.size.width, self.size.height
@@ -73,7 +78,8 @@ class EpochChart(Widget):
         for r, row in enumerate(grid):
             label = high - (high - low) * r / max(1, plot_h - 1)
             show = r in (0, plot_h - 1) or r == plot_h // 2
-            text.append(f"{self._fmt(label) if show else '':>{axis_w - 1}}┤")
+            shown = self._fmt(label, high - low) if show else ""
+            text.append(f"{shown:>{axis_w - 1}}┤")
             for ch, style in row:
                 text.append(ch, style or None)
             text.append("\n")
