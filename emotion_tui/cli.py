@@ -210,6 +210,12 @@ def add_evaluate_parser(commands) -> None:
     p.add_argument(
         "--run-dir", type=Path, help="training run whose details go in the card"
     )
+    p.add_argument(
+        "--init-card",
+        type=Path,
+        help="model card of the weights the run started from (train --init-from); "
+        "its training section goes in the card too",
+    )
 
 
 def cmd_evaluate(args, parser) -> int:
@@ -225,6 +231,7 @@ def cmd_evaluate(args, parser) -> int:
             args.json,
             args.card,
             args.run_dir,
+            init_card=args.init_card,
         )
     return 0
 

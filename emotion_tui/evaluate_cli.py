@@ -61,6 +61,7 @@ def evaluate_command(
     card: Path | None,
     run_dir: Path | None,
     console: Console | None = None,
+    init_card: Path | None = None,
 ) -> dict:
     console = console or Console()
     with native_stderr_to(None):
@@ -87,12 +88,12 @@ def evaluate_command(
     if json_out:
         json_out.write_text(json.dumps(report, indent=1))
     if card:
-        card.write_text(render_card(report, model, run_dir, tta))
+        card.write_text(render_card(report, model, run_dir, tta, init_card))
         console.print(f"wrote {card}")
     return report
 
 
-def _training_section(run_dir: Path | None) -> list[str]:
+def _training_section(run_dir: Path | None, init_card: Path | None) -> list[str]:
     if run_dir is None or not (run_dir / "state.json").exists():
         return ["Training details: not recorded with this evaluation."]
     config = json.loads((run_dir / "config.json").read_text())
@@ -120,8 +121,11 @@ def _training_section(run_dir: Path | None) -> list[str]:
         start.append(
             f"- Started from the weights of `{Path(config['init_from']).name}`"
             + (f" (SHA-256 {digest}...)" if digest else "")
-            + ", not from random ones."
+            + ", not from random ones"
+            + ("; their own card says how they were trained:" if init_card else ".")
         )
+        if init_card:
+            start.extend(_card_training_lines(init_card))
     return [
         *commands,
         *start,
@@ -140,6 +144,23 @@ def _training_section(run_dir: Path | None) -> list[str]:
     ]
 
 
+def _card_training_lines(card: Path) -> list[str]:
+    """The training section of another model card, indented one level."""
+    try:
+        text = card.read_text()
+    except OSError as exc:
+        raise DataError(f"cannot read model card {card}: {exc.strerror}")
+    section = text.partition("\n## Training\n")[2].partition("\n## ")[0]
+    lines = [
+        f"  {line}"
+        for line in section.splitlines()
+        if line.lstrip().startswith("- ") and "training_history" not in line
+    ]
+    if not lines:
+        raise DataError(f"{card} has no training section")
+    return lines
+
+
 def _augmentation_text(config: dict) -> str:
     if not config["augment"]:
         return "none"
@@ -153,7 +174,13 @@ def _augmentation_text(config: dict) -> str:
     return ", ".join(parts)
 
 
-def render_card(report: dict, model: Path, run_dir: Path | None, tta: bool) -> str:
+def render_card(
+    report: dict,
+    model: Path,
+    run_dir: Path | None,
+    tta: bool,
+    init_card: Path | None = None,
+) -> str:
     splits = report["splits"]
     lines = [
         "# Model card: EmotionVGGNet (emotion-tui)",
@@ -177,7 +204,7 @@ def render_card(report: dict, model: Path, run_dir: Path | None, tta: bool) -> s
         *(f"| {SPLIT_TITLES[s]} | {splits[s]['count']} |" for s in splits),
         "",
         "## Training",
-        *_training_section(run_dir),
+        *_training_section(run_dir, init_card),
         "",
         "## Accuracy (evaluated file: `" + model.name + "`)",
         "",
@@ -223,7 +250,9 @@ def render_card(report: dict, model: Path, run_dir: Path | None, tta: bool) -> s
         "",
         "## Reproduce",
         "The shipped files come from the run's `best.keras` through "
-        "`python scripts/release_model.py RUN_DIR`, which strips the optimiser, "
+        "`python scripts/release_model.py RUN_DIR"
+        + (" --init-card CARD" if init_card else "")
+        + "`, which strips the optimiser, "
         "exports the LiteRT file and runs the evaluation below.",
         "",
         f"`emotion-tui evaluate models/{model.name} --data ../shared/data/fer2013 "

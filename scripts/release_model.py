@@ -1,6 +1,7 @@
 """Ship a training run's best epoch: models/emotion_vggnet.{keras,tflite} + card.
 
 Usage: python scripts/release_model.py RUN_DIR [--data ../shared/data/fer2013]
+       [--init-card CARD]   (for a run started with --init-from)
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--data", type=Path, default=Path("../shared/data/fer2013"))
+    parser.add_argument(
+        "--init-card",
+        type=Path,
+        help="model card of the weights the run started from (train --init-from)",
+    )
     args = parser.parse_args()
     quiet_native_logs()
 
@@ -40,6 +46,7 @@ def main() -> None:
         json_out=MODELS / "metrics.json",
         card=MODELS / "MODEL_CARD.md",
         run_dir=args.run_dir,
+        init_card=args.init_card,
     )
 
 

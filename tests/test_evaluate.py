@@ -30,3 +30,40 @@ def test_metrics_match_a_hand_computed_confusion_matrix():
     assert m.recall["disgust"] == 0.0
     # Macro-F1 over the four classes present: angry 1/2, disgust 0, happy 2/3, sad 2/3.
     assert m.macro_f1 == pytest.approx((0.5 + 0 + 2 / 3 + 2 / 3) / 4)
+
+
+def test_card_of_a_run_started_from_trained_weights_tells_their_training(tmp_path):
+    from emotion_tui.core.errors import DataError
+    from emotion_tui.core.train import RunState, TrainConfig, save_config
+
+    from emotion_tui.evaluate_cli import _training_section
+
+    run_dir = tmp_path / "run"
+    config = TrainConfig(data="d", run_dir=str(run_dir), init_from="/x/parent.keras")
+    config.extra["init_sha256"] = "ab" * 32
+    save_config(config)
+    state = RunState(run_dir)
+    state.epochs_done, state.best_epoch, state.best_val_accuracy = 1, 1, 0.5
+    state.history = [{"loss": 1.0, "accuracy": 0.5, "seconds": 60.0}]
+    state.save()
+    parent = tmp_path / "PARENT_CARD.md"
+    parent.write_text(
+        "# Model card\n\n## Training\n- Command: `emotion-tui train --epochs 40`\n"
+        "- Epochs run: 40 of 40 planned.\n- Per-epoch loss: `training_history.csv`\n"
+        "\n## Accuracy\n- not training\n"
+    )
+
+    lines = _training_section(run_dir, parent)
+    start = next(i for i, line in enumerate(lines) if "parent.keras" in line)
+    assert "SHA-256 abababababab" in lines[start]
+    assert lines[start + 1 : start + 3] == [
+        "  - Command: `emotion-tui train --epochs 40`",
+        "  - Epochs run: 40 of 40 planned.",
+    ]
+    assert not any("not training" in line or "  - Per-epoch" in line for line in lines)
+
+    parent.write_text("# Model card\n\n## Accuracy\n- 60%\n")
+    with pytest.raises(DataError, match="no training section"):
+        _training_section(run_dir, parent)
+    with pytest.raises(DataError, match="cannot read"):
+        _training_section(run_dir, tmp_path / "missing.md")
