@@ -74,11 +74,16 @@ class TrainingProgress(TrainingListener):
         )
 
     def on_batch(self, epoch: int, step: int, steps: int, logs: dict) -> None:
-        if step == 1:
+        if step <= 1:
+            # The clock starts when the first batch is done (it also carries the
+            # epoch's set-up); the rate shown until then is the last epoch's.
             self._epoch_started = time.monotonic()
+            self._update(epoch=epoch + 1, step=step, steps=steps, eta_s=None)
+            return
         elapsed = max(1e-6, time.monotonic() - self._epoch_started)
-        rate = step * self._batch_size / elapsed
-        eta = (steps - step) * elapsed / step if step else None
+        done = step - 1
+        rate = done * self._batch_size / elapsed
+        eta = (steps - step) * elapsed / done
         self._update(
             epoch=epoch + 1, step=step, steps=steps, images_per_s=rate, eta_s=eta
         )

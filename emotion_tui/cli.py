@@ -34,17 +34,17 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _fraction_arg(upper: float):
-    """An argparse type for a number from 0 to ``upper``."""
+def _bounded(kind, low: float, high: float):
+    """An argparse type for an int or float from ``low`` to ``high``."""
 
-    def parse(text: str) -> float:
+    def parse(text: str):
         try:
-            value = float(text)
+            value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {text!r}")
-        if not 0 <= value <= upper:
+        if not low <= value <= high:
             raise argparse.ArgumentTypeError(
-                f"must be between 0 and {upper:g}, got {text}"
+                f"must be between {low:g} and {high:g}, got {text}"
             )
         return value
 
@@ -93,24 +93,22 @@ def add_train_parser(commands) -> None:
     )
     p.add_argument(
         "--shift",
-        type=_fraction_arg(0.5),
-        default=0.1,
-        help="largest random shift, as a fraction of the face width, in whole "
-        "pixels (default 0.1: 4 pixels)",
+        type=_bounded(int, 0, 24),
+        metavar="PIXELS",
+        help="largest random shift in whole pixels (default 4)",
     )
     p.add_argument(
         "--rotation",
-        type=_fraction_arg(90.0),
-        default=0.0,
-        help="largest random rotation in degrees (default 0; rotating resamples, "
-        "and blurs, the 48x48 faces)",
+        type=_bounded(float, 0, 90),
+        metavar="DEGREES",
+        help="largest random rotation (default 0; rotation and zoom resample, "
+        "and so blur, the 48x48 faces; shifts then join their warp)",
     )
     p.add_argument(
         "--zoom",
-        type=_fraction_arg(0.5),
-        default=0.0,
-        help="largest random zoom, as a fraction (default 0; resamples like "
-        "--rotation)",
+        type=_bounded(float, 0, 0.5),
+        metavar="FRACTION",
+        help="largest random zoom, e.g. 0.1 (default 0)",
     )
     p.add_argument(
         "--init-from",
@@ -291,9 +289,20 @@ def cmd_run(args, parser) -> int:
 
 
 def train_config_from_args(args, parser):
+    from .core.emotions import FACE_SIZE_PX
     from .core.train import TrainConfig, load_config
 
     if args.resume:
+        new_run_only = ("init_from", "shift", "rotation", "zoom", "no_augment")
+        given = [
+            "--" + name.replace("_", "-")
+            for name in new_run_only
+            if getattr(args, name) is not None and getattr(args, name) is not False
+        ]
+        if given:
+            parser.error(
+                f"{', '.join(given)}: only for a new run; --resume keeps the run's own"
+            )
         config = load_config(args.resume)
         if args.epochs is not None:
             config.epochs = args.epochs
@@ -314,12 +323,13 @@ def train_config_from_args(args, parser):
         patience=10 if args.patience is None else args.patience,
         seed=args.seed,
         augment=not args.no_augment,
-        max_shift=args.shift,
-        max_rotation_deg=args.rotation,
-        max_zoom=args.zoom,
+        max_rotation_deg=args.rotation or 0.0,
+        max_zoom=args.zoom or 0.0,
         limit_per_split=args.limit,
         init_from=str(Path(args.init_from).resolve()) if args.init_from else None,
     )
+    if args.shift is not None:
+        config.max_shift = args.shift / FACE_SIZE_PX
     return config, False
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import platform
@@ -16,8 +17,10 @@ from .core.dataset import SPLITS, load_fer2013
 from .core.emotions import EMOTIONS
 from .core.errors import DataError
 from .core.evaluate import Metrics, evaluate
+from .core.train import TrainConfig, shift_pixels
 from .quiet import native_stderr_to
 
+_CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
 SPLIT_TITLES = {"train": "Training", "public": "PublicTest", "private": "PrivateTest"}
 
 
@@ -64,6 +67,7 @@ def evaluate_command(
     init_card: Path | None = None,
 ) -> dict:
     console = console or Console()
+    init_lines = _init_training_lines(init_card, card, run_dir)
     with native_stderr_to(None):
         classifier = load_classifier(model)
     loaded = load_fer2013(data)
@@ -88,12 +92,30 @@ def evaluate_command(
     if json_out:
         json_out.write_text(json.dumps(report, indent=1))
     if card:
-        card.write_text(render_card(report, model, run_dir, tta, init_card))
+        card.write_text(render_card(report, model, run_dir, tta, init_lines))
         console.print(f"wrote {card}")
     return report
 
 
-def _training_section(run_dir: Path | None, init_card: Path | None) -> list[str]:
+def _init_training_lines(
+    init_card: Path | None, card: Path | None, run_dir: Path | None
+) -> list[str] | None:
+    """Read the starting weights' card before any work, so a bad one stops early."""
+    if init_card is None:
+        return None
+    config = run_dir / "config.json" if run_dir else None
+    if card is None or config is None or not config.exists():
+        raise DataError("--init-card needs --card and the --run-dir of the run")
+    if not json.loads(config.read_text()).get("init_from"):
+        raise DataError(
+            f"--init-card: the run in {run_dir} started from random weights"
+        )
+    return card_training_lines(init_card)
+
+
+def _training_section(
+    run_dir: Path | None, init_lines: list[str] | None = None
+) -> list[str]:
     if run_dir is None or not (run_dir / "state.json").exists():
         return ["Training details: not recorded with this evaluation."]
     config = json.loads((run_dir / "config.json").read_text())
@@ -122,10 +144,9 @@ def _training_section(run_dir: Path | None, init_card: Path | None) -> list[str]
             f"- Started from the weights of `{Path(config['init_from']).name}`"
             + (f" (SHA-256 {digest}...)" if digest else "")
             + ", not from random ones"
-            + ("; their own card says how they were trained:" if init_card else ".")
+            + ("; their own card says how they were trained:" if init_lines else ".")
         )
-        if init_card:
-            start.extend(_card_training_lines(init_card))
+        start.extend(init_lines or [])
     return [
         *commands,
         *start,
@@ -144,18 +165,26 @@ def _training_section(run_dir: Path | None, init_card: Path | None) -> list[str]
     ]
 
 
-def _card_training_lines(card: Path) -> list[str]:
-    """The training section of another model card, indented one level."""
+def card_training_lines(card: Path) -> list[str]:
+    """The training section of another model card, as bullets indented one level.
+
+    Raises:
+        DataError: the card cannot be read or has no training section.
+    """
     try:
-        text = card.read_text()
-    except OSError as exc:
-        raise DataError(f"cannot read model card {card}: {exc.strerror}")
-    section = text.partition("\n## Training\n")[2].partition("\n## ")[0]
-    lines = [
-        f"  {line}"
-        for line in section.splitlines()
-        if line.lstrip().startswith("- ") and "training_history" not in line
-    ]
+        text = card.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise DataError(f"cannot read model card {card}: {reason}")
+    lines, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("#"):
+            inside = line.strip().lstrip("#").strip().lower() == "training"
+        elif inside and line.strip() and "training_history" not in line:
+            item = line.rstrip()
+            if not item.lstrip().startswith(("- ", "* ")):
+                item = f"- {item.strip()}"
+            lines.append(f"  {item}")
     if not lines:
         raise DataError(f"{card} has no training section")
     return lines
@@ -164,14 +193,17 @@ def _card_training_lines(card: Path) -> list[str]:
 def _augmentation_text(config: dict) -> str:
     if not config["augment"]:
         return "none"
-    shift_px = int(config["max_shift"] * 48)
-    parts = [f"horizontal flips, shifts by whole pixels (up to {shift_px})"]
-    if config["max_rotation_deg"] or config["max_zoom"]:
-        parts.append(
-            f"a resampling warp (rotation up to {config['max_rotation_deg']} "
-            f"degrees, zoom up to {config['max_zoom']:.0%})"
+    cfg = TrainConfig(**{k: v for k, v in config.items() if k in _CONFIG_FIELDS})
+    if cfg.resamples:
+        return (
+            f"horizontal flips and one resampling warp (shift up to "
+            f"{cfg.max_shift:.0%}, rotation up to {cfg.max_rotation_deg} degrees, "
+            f"zoom up to {cfg.max_zoom:.0%})"
         )
-    return ", ".join(parts)
+    pixels = shift_pixels(cfg)
+    if not pixels:
+        return "horizontal flips"
+    return f"horizontal flips and shifts by whole pixels (up to {pixels})"
 
 
 def render_card(
@@ -179,7 +211,7 @@ def render_card(
     model: Path,
     run_dir: Path | None,
     tta: bool,
-    init_card: Path | None = None,
+    init_lines: list[str] | None = None,
 ) -> str:
     splits = report["splits"]
     lines = [
@@ -204,7 +236,7 @@ def render_card(
         *(f"| {SPLIT_TITLES[s]} | {splits[s]['count']} |" for s in splits),
         "",
         "## Training",
-        *_training_section(run_dir, init_card),
+        *_training_section(run_dir, init_lines),
         "",
         "## Accuracy (evaluated file: `" + model.name + "`)",
         "",
@@ -251,7 +283,7 @@ def render_card(
         "## Reproduce",
         "The shipped files come from the run's `best.keras` through "
         "`python scripts/release_model.py RUN_DIR"
-        + (" --init-card CARD" if init_card else "")
+        + (" --init-card CARD" if init_lines else "")
         + "`, which strips the optimiser, "
         "exports the LiteRT file and runs the evaluation below.",
         "",

@@ -7,11 +7,13 @@ Usage: python scripts/release_model.py RUN_DIR [--data ../shared/data/fer2013]
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from emotion_tui.core.errors import EmotionTuiError
 from emotion_tui.core.export import export_litert, strip_optimizer
 
-from emotion_tui.evaluate_cli import evaluate_command
+from emotion_tui.evaluate_cli import card_training_lines, evaluate_command
 from emotion_tui.quiet import quiet_native_logs
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
@@ -28,6 +30,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     quiet_native_logs()
+    if not (args.run_dir / "best.keras").is_file():
+        sys.exit(f"release_model: {args.run_dir} holds no best.keras")
+    if args.init_card:
+        try:  # check it now, before any shipped file is replaced
+            card_training_lines(args.init_card)
+        except EmotionTuiError as exc:
+            sys.exit(f"release_model: {exc}")
 
     keras_file = MODELS / "emotion_vggnet.keras"
     tflite_file = MODELS / "emotion_vggnet.tflite"

@@ -36,7 +36,7 @@ def test_card_of_a_run_started_from_trained_weights_tells_their_training(tmp_pat
     from emotion_tui.core.errors import DataError
     from emotion_tui.core.train import RunState, TrainConfig, save_config
 
-    from emotion_tui.evaluate_cli import _training_section
+    from emotion_tui.evaluate_cli import _training_section, card_training_lines
 
     run_dir = tmp_path / "run"
     config = TrainConfig(data="d", run_dir=str(run_dir), init_from="/x/parent.keras")
@@ -53,7 +53,7 @@ def test_card_of_a_run_started_from_trained_weights_tells_their_training(tmp_pat
         "\n## Accuracy\n- not training\n"
     )
 
-    lines = _training_section(run_dir, parent)
+    lines = _training_section(run_dir, card_training_lines(parent))
     start = next(i for i, line in enumerate(lines) if "parent.keras" in line)
     assert "SHA-256 abababababab" in lines[start]
     assert lines[start + 1 : start + 3] == [
@@ -64,6 +64,56 @@ def test_card_of_a_run_started_from_trained_weights_tells_their_training(tmp_pat
 
     parent.write_text("# Model card\n\n## Accuracy\n- 60%\n")
     with pytest.raises(DataError, match="no training section"):
-        _training_section(run_dir, parent)
+        card_training_lines(parent)
     with pytest.raises(DataError, match="cannot read"):
-        _training_section(run_dir, tmp_path / "missing.md")
+        card_training_lines(tmp_path / "missing.md")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("## Training\n- a\n  - b\n## Next\n- c\n", ["  - a", "    - b"]),
+        ("# Card\n## Training \r\n* a\r\n\r\n## Accuracy\n", ["  * a"]),
+        (
+            "## Training\nTraining details: not recorded.\n",
+            ["  - Training details: not recorded."],
+        ),
+    ],
+)
+def test_the_training_section_of_any_card_is_read(tmp_path, text, expected):
+    from emotion_tui.evaluate_cli import card_training_lines
+
+    card = tmp_path / "card.md"
+    card.write_bytes(text.encode())
+    assert card_training_lines(card) == expected
+
+
+def test_unreadable_cards_are_one_line_errors(tmp_path):
+    from emotion_tui.core.errors import DataError
+
+    from emotion_tui.evaluate_cli import card_training_lines
+
+    card = tmp_path / "card.md"
+    card.write_bytes("## Training\n- caf\xe9\n".encode("latin-1"))
+    with pytest.raises(DataError, match="not UTF-8"):
+        card_training_lines(card)
+
+
+def test_augmentation_is_described_as_it_ran():
+    from dataclasses import asdict
+
+    from emotion_tui.core.train import TrainConfig
+
+    from emotion_tui.evaluate_cli import _augmentation_text
+
+    def text(**changes):
+        return _augmentation_text(asdict(TrainConfig(data="", run_dir="", **changes)))
+
+    assert text() == "horizontal flips and shifts by whole pixels (up to 4)"
+    assert text(max_shift=0.0) == "horizontal flips"
+    assert text(augment=False) == "none"
+    # A run from before whole-pixel shifts: its config holds the warp's settings.
+    assert text(max_rotation_deg=10.0, max_zoom=0.1) == (
+        "horizontal flips and one resampling warp (shift up to 10%, rotation up to "
+        "10.0 degrees, zoom up to 10%)"
+    )

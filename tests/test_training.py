@@ -18,6 +18,7 @@ from emotion_tui.core.train import (
     load_config,
     run_training,
     save_config,
+    shift_pixels,
 )
 from emotion_tui.core.train_progress import TrainingProgress
 
@@ -197,31 +198,58 @@ def _matching_move(image: np.ndarray, moved: np.ndarray, max_px: int):
     return None
 
 
-def test_default_augmentation_moves_whole_pixels_and_never_blurs(fer_folder):
-    from emotion_tui.core.dataset import load_fer2013
-    from emotion_tui.core.train import to_inputs
+def _noise_faces(n: int) -> np.ndarray:
+    # Random pixels: no shift or flip but the right one can match by chance.
+    return np.random.default_rng(3).random((n, 48, 48)).astype(np.float32)
 
-    faces, _ = to_inputs(load_fer2013(fer_folder)["private"], limit=24)
-    faces = faces[..., 0]
+
+def test_default_augmentation_moves_whole_pixels_and_never_blurs():
+    faces = _noise_faces(24)
     config = TrainConfig(data="", run_dir="")  # the defaults: shift 0.1 = 4 px
+    assert shift_pixels(config) == 4 and not config.resamples
     moved = _augmented(config, faces)
 
     moves = [_matching_move(a, b, 4) for a, b in zip(faces, moved)]
     assert None not in moves, "an augmented face is not a flip/shift of its source"
     assert {flip for flip, _, _ in moves} == {False, True}
     assert len({(dx, dy) for _, dx, dy in moves}) > 5
-    assert max(max(abs(dx), abs(dy)) for _, dx, dy in moves) <= 4
+    assert max(max(abs(dx), abs(dy)) for _, dx, dy in moves) == 4
 
 
-def test_rotation_resamples_the_face(fer_folder):
-    from emotion_tui.core.dataset import load_fer2013
-    from emotion_tui.core.train import to_inputs
-
-    faces, _ = to_inputs(load_fer2013(fer_folder)["private"], limit=8)
-    faces = faces[..., 0]
+def test_rotation_resamples_the_face_and_shifts_join_the_warp():
+    faces = _noise_faces(8)
     config = TrainConfig(data="", run_dir="", max_rotation_deg=15.0)
+    assert config.resamples
     moved = _augmented(config, faces)
     assert sum(_matching_move(a, b, 4) is None for a, b in zip(faces, moved)) >= 6
+
+
+def test_a_shift_in_pixels_from_the_command_line_is_kept_exactly():
+    from emotion_tui.cli import build_parser, train_config_from_args
+
+    parser = build_parser()
+    for pixels in (0, 3, 4, 7):
+        args = parser.parse_args(["train", "--data", "d", "--shift", str(pixels)])
+        config, _ = train_config_from_args(args, parser)
+        assert shift_pixels(config) == pixels
+    args = parser.parse_args(["train", "--data", "d"])
+    config, _ = train_config_from_args(args, parser)
+    assert (shift_pixels(config), config.max_rotation_deg, config.max_zoom) == (4, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "option", [["--shift", "3"], ["--init-from", "m.keras"], ["--no-augment"]]
+)
+def test_options_of_a_new_run_are_refused_with_resume(option, tmp_path, capsys):
+    from emotion_tui.cli import build_parser, train_config_from_args
+
+    save_config(TrainConfig(data="d", run_dir=str(tmp_path)))
+    parser = build_parser()
+    args = parser.parse_args(["train", "--resume", str(tmp_path), *option])
+    with pytest.raises(SystemExit) as stop:
+        train_config_from_args(args, parser)
+    assert stop.value.code == 2
+    assert f"{option[0]}: only for a new run" in capsys.readouterr().err
 
 
 def test_a_run_can_start_from_a_trained_models_weights(tmp_path):
@@ -253,7 +281,8 @@ def test_a_run_can_start_from_a_trained_models_weights(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "option", [["--shift", "0.9"], ["--rotation", "-1"], ["--zoom", "nan"]]
+    "option",
+    [["--shift", "25"], ["--shift", "1.5"], ["--rotation", "-1"], ["--zoom", "nan"]],
 )
 def test_out_of_range_augmentation_options_are_refused(option, capsys):
     from emotion_tui.cli import build_parser
@@ -261,4 +290,50 @@ def test_out_of_range_augmentation_options_are_refused(option, capsys):
     with pytest.raises(SystemExit) as stop:
         build_parser().parse_args(["train", "--data", "d", *option])
     assert stop.value.code == 2
-    assert "must be between" in capsys.readouterr().err
+    assert f"error: argument {option[0]}" in capsys.readouterr().err
+
+
+def test_a_run_from_trained_weights_records_their_digest(fer_folder, tmp_path):
+    import hashlib
+
+    from emotion_tui.core.model import build_emotion_vggnet
+
+    start = tmp_path / "start.keras"
+    build_emotion_vggnet().save(start)
+    config = _config(fer_folder, tmp_path / "run", 1)
+    config.init_from = str(start)
+    run_training(config)
+    saved = load_config(tmp_path / "run")
+    assert saved.init_from == str(start)
+    assert saved.extra["init_sha256"] == hashlib.sha256(start.read_bytes()).hexdigest()
+
+
+def test_a_bad_starting_model_is_one_line_and_exit_2(fer_folder, tmp_path, capsys):
+    from emotion_tui.cli import main
+
+    (tmp_path / "junk.keras").write_bytes(b"not a zip")
+    code = main(
+        [
+            "train",
+            "--data",
+            str(fer_folder),
+            "--init-from",
+            str(tmp_path / "junk.keras"),
+            "--run-dir",
+            str(tmp_path / "run"),
+            "--no-ui",
+        ]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "junk.keras" in err
+    assert not (tmp_path / "run" / "config.json").exists()
+
+
+def test_no_eta_until_the_first_batch_of_an_epoch_is_done():
+    config = TrainConfig(data="", run_dir="", epochs=3)
+    progress = TrainingProgress()
+    progress.on_start(config, RunState(Path("unused")), steps=10)
+    progress.on_batch(0, 1, 10, {})
+    assert progress.snapshot().eta_s is None
+    progress.on_batch(0, 2, 10, {})
+    assert progress.snapshot().eta_s is not None

@@ -45,13 +45,19 @@ class EpochChart(Widget):
             for k in self.keys
         ]
         values = [v for s in series for v in s]
-        plot_h, axis_w = max(2, height - 3), 7
-        plot_w = max(4, width - axis_w - 1)
         if not values:
             return legend + Text("\n(no completed epoch yet)")
         low, high = min(values), max(values)
         if high - low < 1e-9:
             low, high = low - 0.5, high + 0.5
+        plot_h = max(2, height - 3)
+        shown_rows = (0, plot_h // 2, plot_h - 1)
+        labels = {
+            r: self._fmt(high - (high - low) * r / max(1, plot_h - 1), high - low)
+            for r in shown_rows
+        }
+        axis_w = max(7, 1 + max(len(label) for label in labels.values()))
+        plot_w = max(4, width - axis_w - 1)
         n = max(len(s) for s in series)
         grid = [[(" ", "")] * plot_w for _ in range(plot_h)]
 
@@ -76,10 +82,7 @@ class EpochChart(Widget):
 
         text = legend + Text("\n")
         for r, row in enumerate(grid):
-            label = high - (high - low) * r / max(1, plot_h - 1)
-            show = r in (0, plot_h - 1) or r == plot_h // 2
-            shown = self._fmt(label, high - low) if show else ""
-            text.append(f"{shown:>{axis_w - 1}}┤")
+            text.append(f"{labels.get(r, ''):>{axis_w - 1}}┤")
             for ch, style in row:
                 text.append(ch, style or None)
             text.append("\n")
