@@ -89,7 +89,10 @@ def add_train_parser(commands) -> None:
     )
     p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
     p.add_argument(
-        "--no-augment", action="store_true", help="no flips, shifts or warps"
+        "--no-augment",
+        action="store_true",
+        default=None,  # None: not given (--resume refuses it when given)
+        help="no flips, shifts or warps",
     )
     p.add_argument(
         "--shift",
@@ -297,7 +300,7 @@ def train_config_from_args(args, parser):
         given = [
             "--" + name.replace("_", "-")
             for name in new_run_only
-            if getattr(args, name) is not None and getattr(args, name) is not False
+            if getattr(args, name) is not None
         ]
         if given:
             parser.error(
