@@ -461,6 +461,7 @@ def run_training(
             epochs=config.epochs,
             initial_epoch=state.epochs_done,
             callbacks=[checkpoint],
+            shuffle=False,  # the dataset shuffles itself each epoch
             verbose=0,
         )
     except KeyboardInterrupt:

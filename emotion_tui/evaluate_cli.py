@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import platform
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -66,7 +67,8 @@ def evaluate_command(
     console: Console | None = None,
     init_card: Path | None = None,
 ) -> dict:
-    console = console or Console()
+    # Piped output keeps whole lines: rich would wrap them at 80 columns.
+    console = console or Console(soft_wrap=not sys.stdout.isatty())
     init_lines = _init_training_lines(init_card, card, run_dir)
     with native_stderr_to(None):
         classifier = load_classifier(model)

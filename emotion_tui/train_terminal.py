@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 
@@ -80,7 +81,8 @@ class RichListener(TrainingListener):
 
 
 def train_in_terminal(config: TrainConfig, resume: bool) -> int:
-    console = Console(stderr=False)
+    # Piped output keeps whole lines: rich would wrap them at 80 columns.
+    console = Console(soft_wrap=not sys.stdout.isatty())
     stop = threading.Event()
     state = run_training(config, RichListener(console), stop_event=stop, resume=resume)
     return 0 if state.epochs_done else 1

@@ -117,3 +117,31 @@ def test_augmentation_is_described_as_it_ran():
         "horizontal flips and one resampling warp (shift up to 10%, rotation up to "
         "10.0 degrees, zoom up to 10%)"
     )
+
+
+def test_evaluate_command_piped_prints_whole_lines_matching_the_engine(
+    fer_csv, classifier
+):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from emotion_tui.core.dataset import load_fer2013
+    from emotion_tui.core.evaluate import evaluate
+
+    model = Path(__file__).parents[1] / "models" / "emotion_vggnet.tflite"
+    done = subprocess.run(
+        [sys.executable, "-m", "emotion_tui.cli", "evaluate", str(model)]
+        + ["--data", str(fer_csv), "--split", "private"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    m = evaluate(classifier, load_fer2013(fer_csv)["private"])
+    # Piped into a file or another program, rich must not wrap this line.
+    expected = (
+        f"accuracy {m.accuracy:.2%} (7 classes), {m.accuracy_6:.2%} (6 classes,"
+        f" disgust merged into angry), macro-F1 {m.macro_f1:.3f}"
+    )
+    assert expected in done.stdout.splitlines()

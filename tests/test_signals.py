@@ -102,5 +102,9 @@ def test_a_killed_training_run_resumes_from_its_last_checkpoint(fer_folder, tmp_
         timeout=600,
     )
     assert resumed.returncode == 0, resumed.stderr
+    # Piped, each epoch's report stays on one line, and no library warning shows.
+    epochs = [ln for ln in resumed.stdout.splitlines() if ln.startswith("epoch ")]
+    assert epochs and all(ln.rstrip().endswith(("s", "(best)")) for ln in epochs)
+    assert "Warning" not in resumed.stdout + resumed.stderr
     final = json.loads(state.read_text())
     assert final["epochs_done"] == 3 and len(final["history"]) == 3
