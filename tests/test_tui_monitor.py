@@ -232,3 +232,17 @@ def test_training_from_the_monitor_runs_beside_the_capture(
         assert len(app.training_progress.snapshot().history) == 1
 
     run_app(monitor("single_face.mp4"), body)
+
+
+def test_a_missing_file_fails_with_its_path_in_the_status_and_no_face_shown(monitor):
+    async def body(app, pilot):
+        await wait_until(pilot, lambda: app.live.snapshot().state == "failed", 30)
+        await pilot.pause(0.3)
+        status = str(app.query_one("#status").render())
+        assert status.startswith("failed  |  /") and "no_such_clip.mp4" in status
+        no_face = app.query_one("#no-face")
+        assert no_face.display
+        # The hint sits under the empty table's header, not above it.
+        assert no_face.region.y > app.query_one("#faces").region.y
+
+    run_app(monitor("no_such_clip.mp4"), body)

@@ -112,8 +112,8 @@ class MonitorApp(App[int]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="faces-panel", classes="panel"):
-            yield Label("No face", id="no-face")
             yield FaceTable(id="faces")
+            yield Label("No face", id="no-face")  # under the empty table's header
         with Horizontal(id="middle"):
             with Vertical(id="left"):
                 with Vertical(id="trends-panel", classes="panel"):
@@ -257,7 +257,9 @@ class MonitorApp(App[int]):
         snap = snap or self.live.snapshot()
         parts = [f"[b]{snap.state}[/b]"]
         if snap.source_name:
-            parts.append(f"{snap.source_kind} {mask_url(snap.source_name)}")
+            # A source that failed before it was recognised has no kind yet.
+            kind = f"{snap.source_kind} " if snap.source_kind else ""
+            parts.append(f"{kind}{mask_url(snap.source_name)}")
         listed = self.source_list[self.source_index] if self.source_list else None
         if len(self.source_list) > 1 and self.current_spec == listed:
             parts.append(f"source {self.source_index + 1}/{len(self.source_list)}")
