@@ -177,7 +177,7 @@ class Pipeline:
         self, frame: Frame, read_ms: float = 0.0, still: bool = False, source: str = ""
     ) -> FrameResult:
         """Find, classify and track the faces of one frame."""
-        stage_ms = {"read": read_ms}
+        stage_ms = {"read": read_ms + frame.decode_ms}
         t0 = time.perf_counter()
         gray = to_gray(frame.image)
         height, width = gray.shape[:2]

@@ -44,12 +44,17 @@ def mask_url(text: str) -> str:
 
 @dataclass(frozen=True)
 class Frame:
-    """One frame: its index in the source, timestamp in ms, and BGR uint8 image."""
+    """One frame: its index in the source, timestamp in ms, and BGR uint8 image.
+
+    ``decode_ms`` is decoding time spent before ``read`` (a still image is decoded
+    when its source opens, so that a bad file fails at once); it counts as reading.
+    """
 
     index: int
     timestamp_ms: float
     image: np.ndarray
     name: str | None = None
+    decode_ms: float = 0.0
 
 
 class Source:
@@ -223,16 +228,19 @@ class ImageSource(Source):
         super().__init__(str(path))
         self.path = path
         self._image: np.ndarray | None = None
+        self._decode_ms = 0.0
         self.frame_count = 1
 
     def open(self) -> None:
+        started = time.perf_counter()
         self._image = read_image(self.path)
+        self._decode_ms = (time.perf_counter() - started) * 1e3
 
     def read(self) -> Frame | None:
         if self._image is None:
             self.end_reason = "ended"
             return None
-        frame = Frame(self._next_index, 0.0, self._image)
+        frame = Frame(self._next_index, 0.0, self._image, decode_ms=self._decode_ms)
         self._image = None
         self._next_index += 1
         return frame
