@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import cv2
 import numpy as np
 import pytest
 from emotion_tui.core.dataset import iter_csv_rows, load_fer2013, split_of_file
@@ -112,3 +119,143 @@ def test_split_comes_from_the_prefix_then_the_folder():
     assert split_of_file("PrivateTest_1.jpg", "private") == "private"
     assert split_of_file("img_1.jpg", "train") == "train"
     assert split_of_file("img_1.jpg", None) is None
+
+
+def test_pixel_value_too_big_for_int32_names_its_line(tmp_path):
+    pixels = " ".join(["1"] * 2304)
+    huge = " ".join(["99999999999"] + ["1"] * 2303)
+    path = tmp_path / "huge.csv"
+    path.write_text(f"emotion,pixels,Usage\n0,{pixels},Training\n0,{huge},Training\n")
+    with pytest.raises(DataError, match=":3: pixel values must be 0..255"):
+        list(iter_csv_rows(path))
+
+
+def test_pixels_field_over_the_csv_field_limit_names_its_line(tmp_path):
+    pixels = " ".join(["1"] * 2304)
+    field = " ".join(["1"] * 70_000)
+    path = tmp_path / "long.csv"
+    path.write_text(f"emotion,pixels,Usage\n0,{pixels},Training\n0,{field},Training\n")
+    with pytest.raises(DataError, match=":3: line longer than 65,536 characters"):
+        list(iter_csv_rows(path))
+
+
+def test_quoted_field_over_the_csv_field_limit_names_the_line_it_reached(tmp_path):
+    pixels = " ".join(["1"] * 2304)
+    field = "\n".join([" ".join(["1"] * 2000)] * 40)
+    path = tmp_path / "quoted.csv"
+    path.write_text(
+        f'emotion,pixels,Usage\n0,{pixels},Training\n0,"{field}",Training\n'
+    )
+    with pytest.raises(DataError, match=":35: not a valid CSV row: field larger"):
+        list(iter_csv_rows(path))
+
+
+def test_csv_starting_with_a_byte_order_mark_loads(tmp_path):
+    pixels = " ".join(["7"] * 2304)
+    path = tmp_path / "bom.csv"
+    path.write_bytes(f"\ufeffemotion,pixels,Usage\n3,{pixels},Training\n".encode())
+    [(label, split, _)] = list(iter_csv_rows(path))
+    assert (EMOTIONS[label], split) == ("happy", "train")
+
+
+def _tiny_folder(root: Path, face_name: str = "Training_0.png") -> Path:
+    """A folder layout with one 48x48 face of 9s, ``data/train/happy/<face_name>``."""
+    class_dir = root / "data" / "train" / "happy"
+    class_dir.mkdir(parents=True)
+    cv2.imwrite(str(class_dir / face_name), np.full((48, 48), 9, np.uint8))
+    return root / "data"
+
+
+@contextmanager
+def _ending_reads_of(fifo: Path) -> Iterator[None]:
+    """Give a reader blocked on the FIFO end-of-file, so a hang fails instead."""
+    done = threading.Event()
+
+    def open_and_close_for_writing() -> None:
+        while not done.wait(1.0):
+            with suppress(OSError):  # ENXIO: nobody is reading, as it should be
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+    writer = threading.Thread(target=open_and_close_for_writing, daemon=True)
+    writer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        writer.join()
+
+
+def test_fifo_named_like_an_image_is_refused_without_opening_it(tmp_path):
+    data = _tiny_folder(tmp_path)
+    fifo = data / "train" / "happy" / "Training_fifo.png"
+    os.mkfifo(fifo)
+    with _ending_reads_of(fifo), pytest.raises(DataError, match="not a regular file"):
+        load_fer2013(data, cache_dir=tmp_path / "cache")
+
+
+def test_fifo_given_as_the_csv_is_refused_without_opening_it(tmp_path):
+    fifo = tmp_path / "fer2013.csv"
+    os.mkfifo(fifo)
+    with _ending_reads_of(fifo), pytest.raises(DataError, match="not a regular file"):
+        load_fer2013(fifo, cache_dir=tmp_path / "cache")
+
+
+def test_image_whose_name_is_not_utf8_loads(tmp_path):
+    data = _tiny_folder(tmp_path)
+    class_dir = os.fsencode(data / "train" / "happy")
+    os.rename(class_dir + b"/Training_0.png", class_dir + b"/Training_\xff.png")
+    splits = load_fer2013(data, cache_dir=tmp_path / "cache")
+    assert splits["train"].images[0, 0, 0] == 9
+
+
+def test_class_folder_whose_name_is_not_utf8_is_refused(tmp_path):
+    data = _tiny_folder(tmp_path)
+    os.mkdir(os.fsencode(data / "train") + b"/\xff")
+    with pytest.raises(DataError, match="unknown class folder"):
+        load_fer2013(data, cache_dir=tmp_path / "cache")
+
+
+def _rewrite_keeping_folder_mtime(file: Path, image: np.ndarray, mtime_ns: int) -> None:
+    folder_stat = file.parent.stat()
+    cv2.imwrite(str(file), image)
+    os.utime(file, ns=(mtime_ns, mtime_ns))
+    os.utime(file.parent, ns=(folder_stat.st_atime_ns, folder_stat.st_mtime_ns))
+
+
+def test_cache_notices_an_image_edited_to_the_same_size(tmp_path):
+    data = _tiny_folder(tmp_path, "Training_0.bmp")  # a BMP's size is its shape's
+    face = data / "train" / "happy" / "Training_0.bmp"
+    load_fer2013(data, cache_dir=tmp_path / "cache")
+    size, mtime_ns = face.stat().st_size, face.stat().st_mtime_ns
+
+    later_ns = mtime_ns + 1_000_000_000
+    _rewrite_keeping_folder_mtime(face, np.full((48, 48), 2, np.uint8), later_ns)
+    assert face.stat().st_size == size
+    splits = load_fer2013(data, cache_dir=tmp_path / "cache")
+    assert splits["train"].images[0, 0, 0] == 2
+    # The new cache replaced the old one instead of piling up beside it.
+    assert len(list((tmp_path / "cache").glob("fer2013-*.npz"))) == 1
+
+
+def test_cache_notices_an_image_replaced_with_its_old_mtime(tmp_path):
+    data = _tiny_folder(tmp_path)
+    face = data / "train" / "happy" / "Training_0.png"
+    load_fer2013(data, cache_dir=tmp_path / "cache")
+    assert list((tmp_path / "cache").glob("fer2013-*.npz"))
+
+    noise = np.random.default_rng(0).integers(0, 256, (48, 48), dtype=np.uint8)
+    _rewrite_keeping_folder_mtime(face, noise, face.stat().st_mtime_ns)
+    splits = load_fer2013(data, cache_dir=tmp_path / "cache")
+    np.testing.assert_array_equal(splits["train"].images[0], noise)
+
+
+def test_cache_notices_a_renamed_image(tmp_path):
+    data = _tiny_folder(tmp_path)
+    class_dir = data / "train" / "happy"
+    load_fer2013(data, cache_dir=tmp_path / "cache")
+
+    folder_stat = class_dir.stat()
+    (class_dir / "Training_0.png").rename(class_dir / "PublicTest_0.png")
+    os.utime(class_dir, ns=(folder_stat.st_atime_ns, folder_stat.st_mtime_ns))
+    splits = load_fer2013(data, cache_dir=tmp_path / "cache")
+    assert list(splits) == ["public"]
