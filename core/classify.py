@@ -11,6 +11,7 @@ Two backends share one interface:
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 import zipfile
@@ -142,6 +143,7 @@ def load_keras_model(path: Path):
     except Exception as exc:  # Keras raises many types for a bad file
         raise ModelError(f"cannot load {path}: {exc}".splitlines()[0]) from None
     check_model_shape(model, path)
+    check_architecture(model, path)
     return model
 
 
@@ -153,6 +155,27 @@ def check_model_shape(model, path: Path) -> None:
             f"{path} has input {input_shape} and output {output_shape}; "
             f"expected {EXPECTED_MODEL}"
         )
+
+
+def check_architecture(model, path: Path) -> None:
+    """Refuse a model whose layers are not EmotionVGGNet's, even with its shapes.
+
+    Compares the shapes of all weights, which costs one build of the reference
+    model per process.
+    """
+    shapes = tuple(tuple(w.shape) for w in model.weights)
+    if shapes != _emotion_vggnet_weight_shapes():
+        raise ModelError(
+            f"{path} is not an EmotionVGGNet: its layers differ; "
+            f"expected {EXPECTED_MODEL}"
+        )
+
+
+@functools.cache
+def _emotion_vggnet_weight_shapes() -> tuple[tuple[int, ...], ...]:
+    from .model import build_emotion_vggnet
+
+    return tuple(tuple(w.shape) for w in build_emotion_vggnet().weights)
 
 
 def load_classifier(path: str | Path, num_threads: int = 2) -> Classifier:

@@ -16,9 +16,9 @@ from rich.table import Table
 from .core.classify import load_classifier
 from .core.dataset import SPLITS, load_fer2013
 from .core.emotions import EMOTIONS
-from .core.errors import DataError
+from .core.errors import DataError, OutputError
 from .core.evaluate import Metrics, evaluate
-from .core.train import TrainConfig, shift_pixels
+from .core.train import RunState, TrainConfig, load_config, shift_pixels
 from .quiet import native_stderr_to
 
 _CONFIG_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
@@ -69,12 +69,21 @@ def evaluate_command(
 ) -> dict:
     # Piped output keeps whole lines: rich would wrap them at 80 columns.
     console = console or Console(soft_wrap=not sys.stdout.isatty())
-    init_lines = _init_training_lines(init_card, card, run_dir)
+    # Everything that can be wrong with the options is found before the work.
+    outputs = {"--json": json_out, "--card": card}
+    run_files = [run_dir / n for n in ("config.json", "state.json")] if run_dir else []
+    _check_outputs(outputs, inputs=[model, data, init_card, *run_files])
+    training = _card_training(card, run_dir, init_card)
     with native_stderr_to(None):
         classifier = load_classifier(model)
     loaded = load_fer2013(data)
     wanted = [s for s in SPLITS if s in loaded] if card else splits
-    report: dict = {"model": str(model), "data": str(data), "splits": {}}
+    report: dict = {
+        "model": str(model),
+        "data": str(data),
+        "data_format": "folder" if data.is_dir() else "csv",
+        "splits": {},
+    }
     for name in wanted:
         if name not in loaded:
             raise DataError(f"{data}: no {name} split")
@@ -91,38 +100,163 @@ def evaluate_command(
         if name in splits:
             console.print(metrics_table(name, m, m_tta))
             console.print(confusion_table(m))
-    if json_out:
-        json_out.write_text(json.dumps(report, indent=1))
-    if card:
-        card.write_text(render_card(report, model, run_dir, tta, init_lines))
+    texts = {"--json": lambda: json.dumps(report, indent=1)}
+    if training is not None:
+        texts["--card"] = lambda: render_card(
+            report, model, tta, training, init_card is not None
+        )
+    written = _write_outputs(outputs, texts)
+    if card in written:
         console.print(f"wrote {card}")
     return report
 
 
-def _init_training_lines(
-    init_card: Path | None, card: Path | None, run_dir: Path | None
+def _check_outputs(outputs: dict[str, Path | None], inputs: list) -> None:
+    """Stop before any work when an output file could not be written.
+
+    Args:
+        outputs: the output files by option name; ``None`` for those not asked for.
+        inputs: files the command reads, which an output must not replace.
+
+    Raises:
+        OutputError: naming the option, the file and what is wrong with it.
+    """
+    taken = {Path(p).resolve(): "an input" for p in inputs if p is not None}
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        folder = path.parent
+        if path.is_dir():
+            problem = "is a folder; give a file name"
+        elif not folder.exists():
+            problem = f"cannot be written: folder {folder} does not exist"
+        elif not folder.is_dir():
+            problem = f"cannot be written: {folder} is not a folder"
+        elif not os.access(path if path.exists() else folder, os.W_OK):
+            problem = "cannot be written: permission denied"
+        elif path.resolve() in taken:
+            problem = f"would replace {taken[path.resolve()]}"
+        else:
+            taken[path.resolve()] = f"the output of {option}"
+            continue
+        raise OutputError(f"{option} {path} {problem}")
+
+
+def _write_outputs(outputs: dict[str, Path | None], texts: dict) -> list[Path]:
+    """Write each output file; one that fails does not cost the others.
+
+    Raises:
+        OutputError: for the first file that could not be written, once every
+            other one has been.
+    """
+    written, failures = [], []
+    for option, path in outputs.items():
+        if path is None or option not in texts:
+            continue
+        try:
+            path.write_text(texts[option](), encoding="utf-8")
+        except OSError as exc:
+            failures.append(f"cannot write {option} {path}: {_reason(exc)}")
+        else:
+            written.append(path)
+    if failures:
+        kept = f" ({', '.join(map(str, written))} written)" if written else ""
+        raise OutputError(failures[0] + kept)
+    return written
+
+
+def _card_training(
+    card: Path | None, run_dir: Path | None, init_card: Path | None
 ) -> list[str] | None:
-    """Read the starting weights' card before any work, so a bad one stops early."""
-    if init_card is None:
-        return None
-    config = run_dir / "config.json" if run_dir else None
-    if card is None or config is None or not config.exists():
+    """The card's training section, read before any work so a bad run stops early.
+
+    Returns:
+        ``None`` when no card is asked for.
+
+    Raises:
+        DataError: the run folder or the starting weights' card is missing or
+            damaged, or they are given without a card.
+    """
+    if init_card is not None and (card is None or run_dir is None):
         raise DataError("--init-card needs --card and the --run-dir of the run")
-    if not json.loads(config.read_text()).get("init_from"):
+    if card is None:
+        if run_dir is not None:
+            raise DataError("--run-dir needs --card: it adds to the model card")
+        return None
+    if run_dir is None:
+        return _training_section(None)
+    config, state = _load_run(run_dir)
+    init_lines = None
+    if init_card is not None:
+        if not config.init_from:
+            raise DataError(
+                f"--init-card: the run in {run_dir} started from random weights"
+            )
+        init_lines = card_training_lines(init_card)
+    return _describe_run(run_dir, config, state, init_lines)
+
+
+def _load_run(run_dir: Path) -> tuple[TrainConfig, RunState]:
+    """The settings and progress of a training run folder.
+
+    Raises:
+        DataError: the folder is missing, not a run, or its files are damaged.
+    """
+    if not run_dir.is_dir():
+        problem = "is not a folder" if run_dir.exists() else "does not exist"
+        raise DataError(f"--run-dir {run_dir} {problem}")
+    try:
+        config = load_config(run_dir)
+    except OSError as exc:
         raise DataError(
-            f"--init-card: the run in {run_dir} started from random weights"
-        )
-    return card_training_lines(init_card)
+            f"cannot read {run_dir / 'config.json'}: {_reason(exc)}"
+        ) from None
+    state = RunState(run_dir)
+    if not state.state_file.exists():
+        raise DataError(f"{run_dir}: no epoch of this run has finished (no state.json)")
+    try:
+        state.load()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{state.state_file} is damaged ({_reason(exc)})") from None
+    return config, state
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong reading a file, in a few words."""
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    if isinstance(exc, KeyError):
+        return f"no {exc} entry"
+    return str(exc)
 
 
 def _training_section(
     run_dir: Path | None, init_lines: list[str] | None = None
 ) -> list[str]:
-    if run_dir is None or not (run_dir / "state.json").exists():
+    if run_dir is None:
         return ["Training details: not recorded with this evaluation."]
-    config = json.loads((run_dir / "config.json").read_text())
-    state = json.loads((run_dir / "state.json").read_text())
-    history = state["history"]
+    return _describe_run(run_dir, *_load_run(run_dir), init_lines)
+
+
+def _describe_run(
+    run_dir: Path,
+    run_config: TrainConfig,
+    state: RunState,
+    init_lines: list[str] | None,
+) -> list[str]:
+    """The training section's bullets, or a one-line error for a damaged record."""
+    try:
+        return _run_lines(dataclasses.asdict(run_config), state, init_lines)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise DataError(
+            f"{run_dir}: the run's record is damaged ({_reason(exc)})"
+        ) from None
+
+
+def _run_lines(
+    config: dict, state: RunState, init_lines: list[str] | None
+) -> list[str]:
+    history = state.history
     command = config.get("extra", {}).get("command") or (
         f"emotion-tui train --data {config['data']} --epochs {config['epochs']} "
         f"--batch-size {config['batch_size']} "
@@ -152,10 +286,10 @@ def _training_section(
     return [
         *commands,
         *start,
-        f"- Epochs run: {state['epochs_done']} of {config['epochs']} planned"
-        + (" (early stop)" if state.get("stopped_early") else "")
-        + f"; shipped weights are from epoch {state['best_epoch']}, the best by "
-        f"PublicTest accuracy ({state['best_val_accuracy']:.2%}).",
+        f"- Epochs run: {state.epochs_done} of {config['epochs']} planned"
+        + (" (early stop)" if state.stopped_early else "")
+        + f"; shipped weights are from epoch {state.best_epoch}, the best by "
+        f"PublicTest accuracy ({state.best_val_accuracy:.2%}).",
         f"- Optimiser: Adam, batch {config['batch_size']}, peak learning rate "
         f"{config['learning_rate']}, {config['warmup_epochs']} warm-up epoch(s), then "
         f"cosine decay to {config['min_learning_rate']}.",
@@ -208,12 +342,26 @@ def _augmentation_text(config: dict) -> str:
     return f"horizontal flips and shifts by whole pixels (up to {pixels})"
 
 
+def _data_text(report: dict) -> str:
+    """Where the splits came from: the folder layout or the original CSV."""
+    if report["data_format"] == "folder":
+        return (
+            "FER2013 in the folder layout: `Training_*` to train, `PublicTest_*` to "
+            "choose the epoch, `PrivateTest_*` reported once."
+        )
+    return (
+        f"FER2013 as the original CSV file `{Path(report['data']).name}`, split by "
+        "its Usage column: `Training` to train, `PublicTest` to choose the epoch, "
+        "`PrivateTest` reported once."
+    )
+
+
 def render_card(
     report: dict,
     model: Path,
-    run_dir: Path | None,
     tta: bool,
-    init_lines: list[str] | None = None,
+    training: list[str],
+    from_init_card: bool = False,
 ) -> str:
     splits = report["splits"]
     lines = [
@@ -230,15 +378,14 @@ def render_card(
         f"- Classes, in output order: {', '.join(EMOTIONS)}.",
         "",
         "## Data",
-        "FER2013 in the folder layout: `Training_*` to train, `PublicTest_*` to choose "
-        "the epoch, `PrivateTest_*` reported once.",
+        _data_text(report),
         "",
         "| split | images |",
         "| --- | --- |",
         *(f"| {SPLIT_TITLES[s]} | {splits[s]['count']} |" for s in splits),
         "",
         "## Training",
-        *_training_section(run_dir, init_lines),
+        *training,
         "",
         "## Accuracy (evaluated file: `" + model.name + "`)",
         "",
@@ -285,11 +432,11 @@ def render_card(
         "## Reproduce",
         "The shipped files come from the run's `best.keras` through "
         "`python scripts/release_model.py RUN_DIR"
-        + (" --init-card CARD" if init_lines else "")
+        + (" --init-card CARD" if from_init_card else "")
         + "`, which strips the optimiser, "
         "exports the LiteRT file and runs the evaluation below.",
         "",
-        f"`emotion-tui evaluate models/{model.name} --data ../shared/data/fer2013 "
+        f"`emotion-tui evaluate models/{model.name} --data {report['data']} "
         "--card models/MODEL_CARD.md --json models/metrics.json"
         + (" --tta" if tta else "")
         + "`",

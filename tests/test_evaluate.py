@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from emotion_tui.core.evaluate import score
@@ -145,3 +147,193 @@ def test_evaluate_command_piped_prints_whole_lines_matching_the_engine(
         f" disgust merged into angry), macro-F1 {m.macro_f1:.3f}"
     )
     assert expected in done.stdout.splitlines()
+
+
+# ----- bad input: one line, exit 2, before any work ---------------------------
+MODEL = Path(__file__).parents[1] / "models" / "emotion_vggnet.tflite"
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fail the test if evaluate gets as far as loading the model."""
+
+    def refuse(path, *args, **kwargs):
+        raise AssertionError(f"loaded {path}: the bad input was found too late")
+
+    monkeypatch.setattr("emotion_tui.evaluate_cli.load_classifier", refuse)
+
+
+def _evaluate(capsys, *args: str | Path) -> tuple[int, str]:
+    from emotion_tui.cli import main
+
+    code = main(["evaluate", *(str(a) for a in args)])
+    return code, capsys.readouterr().err
+
+
+def _one_line_error(code: int, err: str, *names: str) -> None:
+    assert code == 2
+    assert len(err.splitlines()) == 1 and err.startswith("emotion-tui: error:"), err
+    for name in names:
+        assert name in err
+
+
+@pytest.mark.parametrize("option", ["--json", "--card"])
+@pytest.mark.parametrize(
+    "target",
+    ["missing/out.txt", "file.txt/out.txt", "folder", "same", "data"],
+)
+def test_an_output_that_cannot_be_written_stops_before_any_work(
+    tmp_path, capsys, fer_csv, no_work, option, target
+):
+    (tmp_path / "file.txt").write_text("keep me")
+    (tmp_path / "folder").mkdir()
+    data = tmp_path / "data.csv"
+    data.write_bytes(fer_csv.read_bytes())
+    other = "--card" if option == "--json" else "--json"
+    paths = {"same": tmp_path / "both.txt", "data": data}
+    out = paths.get(target, tmp_path / target)
+    code, err = _evaluate(
+        capsys, MODEL, "--data", data, option, out, other, paths["same"]
+    )
+    _one_line_error(code, err, str(out))
+    assert (tmp_path / "file.txt").read_text() == "keep me"
+    assert data.read_bytes() == fer_csv.read_bytes()
+    assert not paths["same"].exists()
+
+
+def test_a_failed_write_keeps_the_other_results_and_is_one_line(
+    tmp_path, capsys, fer_csv, monkeypatch
+):
+    import errno
+    import json
+
+    card, json_out = tmp_path / "card.md", tmp_path / "metrics.json"
+    write_text = Path.write_text
+
+    def disk_full(self, *args, **kwargs):
+        if self == card:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    code, err = _evaluate(
+        capsys, MODEL, "--data", fer_csv, "--card", card, "--json", json_out
+    )
+    _one_line_error(code, err, str(card), "No space left")
+    assert json.loads(json_out.read_text())["splits"]["private"]["count"] > 0
+
+
+def _run_folder(tmp_path: Path, **changes) -> Path:
+    from emotion_tui.core.train import RunState, TrainConfig, save_config
+
+    run_dir = tmp_path / "run"
+    save_config(TrainConfig(data="d", run_dir=str(run_dir), **changes))
+    state = RunState(run_dir)
+    state.epochs_done, state.best_epoch, state.best_val_accuracy = 1, 1, 0.5
+    state.history = [{"loss": 1.0, "accuracy": 0.5, "seconds": 60.0}]
+    state.save()
+    return run_dir
+
+
+def _damage(run_dir: Path, how: str) -> None:
+    import shutil
+
+    config, state = run_dir / "config.json", run_dir / "state.json"
+    if how == "truncated config":
+        config.write_text(config.read_text()[:40])
+    elif how == "config is a folder":
+        config.unlink()
+        config.mkdir()
+    elif how == "config is a list":
+        config.write_text("[1]")
+    elif how == "state is a list":
+        state.write_text("[]")
+    elif how == "no state":
+        state.unlink()
+    elif how == "bad sitting":
+        config.write_text(
+            config.read_text().replace('"extra": {}', '"extra": {"sittings": [{}]}')
+        )
+    elif how == "missing folder":
+        shutil.rmtree(run_dir)
+    elif how == "plain file":
+        shutil.rmtree(run_dir)
+        run_dir.write_text("not a run")
+
+
+DAMAGES = [
+    "truncated config",
+    "config is a folder",
+    "config is a list",
+    "state is a list",
+    "no state",
+    "bad sitting",
+    "missing folder",
+    "plain file",
+]
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_a_damaged_run_folder_stops_before_any_work(
+    tmp_path, capsys, fer_csv, no_work, how
+):
+    run_dir = _run_folder(tmp_path)
+    _damage(run_dir, how)
+    card = tmp_path / "card.md"
+    code, err = _evaluate(
+        capsys, MODEL, "--data", fer_csv, "--card", card, "--run-dir", run_dir
+    )
+    _one_line_error(code, err, str(run_dir))
+    assert not card.exists()
+
+
+@pytest.mark.parametrize("how", DAMAGES)
+def test_a_damaged_run_folder_with_an_init_card_stops_before_any_work(
+    tmp_path, capsys, fer_csv, no_work, how
+):
+    run_dir = _run_folder(tmp_path, init_from=str(tmp_path / "parent.keras"))
+    _damage(run_dir, how)
+    parent = tmp_path / "PARENT_CARD.md"
+    parent.write_text("## Training\n- Command: `emotion-tui train`\n")
+    card = tmp_path / "card.md"
+    code, err = _evaluate(
+        capsys,
+        *(MODEL, "--data", fer_csv, "--card", card, "--run-dir", run_dir),
+        *("--init-card", parent),
+    )
+    _one_line_error(code, err, str(run_dir))
+    assert not card.exists()
+
+
+def test_run_dir_without_card_is_refused(tmp_path, capsys, fer_csv, no_work):
+    run_dir = _run_folder(tmp_path)
+    code, err = _evaluate(capsys, MODEL, "--data", fer_csv, "--run-dir", run_dir)
+    _one_line_error(code, err, "--run-dir", "--card")
+
+
+def test_a_keras_model_of_another_architecture_is_refused(tmp_path, capsys, fer_csv):
+    import keras
+    from emotion_tui.core.classify import load_classifier
+    from emotion_tui.core.errors import ModelError
+
+    other = keras.Sequential(
+        [keras.Input((48, 48, 1)), keras.layers.Flatten(), keras.layers.Dense(7)]
+    )
+    path = tmp_path / "other.keras"
+    other.save(path)
+    with pytest.raises(ModelError, match="not an EmotionVGGNet"):
+        load_classifier(path)
+    card = tmp_path / "card.md"
+    code, err = _evaluate(capsys, path, "--data", fer_csv, "--card", card)
+    _one_line_error(code, err, str(path), "EmotionVGGNet")
+    assert not card.exists()
+
+
+def test_the_card_names_the_data_format_it_was_evaluated_on(tmp_path, capsys, fer_csv):
+    card = tmp_path / "card.md"
+    code, err = _evaluate(capsys, MODEL, "--data", fer_csv, "--card", card)
+    assert code == 0, err
+    text = card.read_text()
+    assert "folder layout" not in text
+    assert f"original CSV file `{fer_csv.name}`" in text
+    assert f"--data {fer_csv} " in text
