@@ -82,6 +82,10 @@ class TrainConfig:
             raise ValueError("rotation must be between 0 and 90 degrees")
         if not 0 <= self.max_zoom <= 0.5:
             raise ValueError("zoom must be between 0 and 0.5")
+        if not 0 <= self.seed < 2**31:
+            raise ValueError("seed must be from 0 to 2**31-1")
+        if not isinstance(self.data, str) or not isinstance(self.run_dir, str):
+            raise ValueError("data and run_dir must be paths")
 
 
 def learning_rate_at(config: TrainConfig, epoch: int) -> float:
@@ -120,6 +124,11 @@ class RunState:
         self.best_epoch: int | None = None
         self.best_val_accuracy = -1.0
         self.stopped_early = False
+        # Optimizer steps behind last.keras and best.keras: on resume they tell
+        # a checkpoint that was written but not yet committed (see _commit).
+        self.iterations: int | None = None
+        self.best_iterations: int | None = None
+        self.end_reason = ""
 
     @property
     def state_file(self) -> Path:
@@ -128,10 +137,21 @@ class RunState:
     def load(self) -> None:
         data = json.loads(self.state_file.read_text())
         self.epochs_done = int(data["epochs_done"])
-        self.history = list(data["history"])
-        self.best_epoch = data["best_epoch"]
+        self.history = data["history"]
+        if not isinstance(self.history, list) or not all(
+            isinstance(row, dict)
+            and all(isinstance(v, (int, float)) for v in row.values())
+            for row in self.history
+        ):
+            raise ValueError("history is not a list of epoch rows")
+        if len(self.history) != self.epochs_done:
+            raise ValueError("history and epochs_done disagree")
+        best = data["best_epoch"]
+        self.best_epoch = None if best is None else int(best)
         self.best_val_accuracy = float(data["best_val_accuracy"])
         self.stopped_early = bool(data.get("stopped_early", False))
+        self.iterations = data.get("iterations")
+        self.best_iterations = data.get("best_iterations")
 
     def save(self) -> None:
         data = {
@@ -140,6 +160,8 @@ class RunState:
             "best_epoch": self.best_epoch,
             "best_val_accuracy": self.best_val_accuracy,
             "stopped_early": self.stopped_early,
+            "iterations": self.iterations,
+            "best_iterations": self.best_iterations,
         }
         atomic_write_text(self.state_file, json.dumps(data, indent=1))
         write_history_csv(self.run_dir / "history.csv", self.history)
@@ -341,27 +363,82 @@ def _checkpoint_callback(config, state, listener, stop_event, steps):
             row["seconds"] = time.monotonic() - self.started
             state.history.append(row)
             state.epochs_done = epoch + 1
-            _save_model(self.model, run_dir / "last.keras")
+            # Write the checkpoints aside, record the epoch, then move them into
+            # place: killed at any moment, the run keeps a state.json and
+            # checkpoints of the same epoch (_recover settles a half-done move).
+            state.iterations = int(self.model.optimizer.iterations)
+            written = [_write_partial(self.model, run_dir / "last.keras")]
             if row.get("val_accuracy", -1.0) > state.best_val_accuracy:
                 state.best_val_accuracy = row["val_accuracy"]
                 state.best_epoch = epoch + 1
-                _save_model(self.model, run_dir / "best.keras")
+                state.best_iterations = state.iterations
+                written.append(_write_partial(self.model, run_dir / "best.keras"))
             if state.best_epoch is not None and (
                 state.epochs_done - state.best_epoch >= config.patience
             ):
                 state.stopped_early = True
                 self.model.stop_training = True
             state.save()
+            for partial in written:
+                partial.replace(_committed_name(partial))
             plot_history(state.history, run_dir / "history.png")
             listener.on_epoch(epoch + 1, row, state)
 
     return Checkpoint()
 
 
-def _save_model(model, path: Path) -> None:
-    partial = path.with_name(path.stem + ".partial.keras")
+def _partial_name(path: Path) -> Path:
+    return path.with_name(path.stem + ".partial.keras")
+
+
+def _committed_name(partial: Path) -> Path:
+    return partial.with_name(partial.name.replace(".partial.keras", ".keras"))
+
+
+def _write_partial(model, path: Path) -> Path:
+    partial = _partial_name(path)
     model.save(partial)
-    partial.replace(path)
+    return partial
+
+
+def _recover(state: RunState) -> None:
+    """Settle checkpoints left half-moved by a kill at the end of an epoch.
+
+    A ``.partial.keras`` whose optimizer steps match state.json was written for
+    the recorded epoch and only the move into place was missed: finish it. Any
+    other partial file was cut short before the epoch was recorded: drop it.
+    """
+    import keras
+
+    for name, expected in (
+        ("last.keras", state.iterations),
+        ("best.keras", state.best_iterations),
+    ):
+        partial = _partial_name(state.run_dir / name)
+        if not partial.exists():
+            continue
+        try:
+            steps = int(keras.saving.load_model(partial).optimizer.iterations)
+        except Exception:  # a file cut short: Keras raises many kinds
+            steps = None
+        if expected is not None and steps == expected:
+            partial.replace(state.run_dir / name)
+        else:
+            partial.unlink()
+
+
+def _load_checkpoint(path: Path):
+    import keras
+
+    if not path.is_file():
+        raise DataError(f"{path} is missing; the run cannot be resumed")
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except Exception as exc:  # zip, h5 and Keras errors alike
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise DataError(
+            f"{path} is damaged ({reason}); the run cannot be resumed"
+        ) from None
 
 
 def plot_history(history: list[dict[str, float]], path: Path) -> bool:
@@ -413,14 +490,21 @@ def run_training(
     state = RunState(run_dir)
     keras.utils.set_random_seed(config.seed)
 
-    if resume:
+    if resume and not state.state_file.exists():
+        # Stopped before its first epoch ended: nothing to keep, so start over
+        # with the run's own settings.
+        for leftover in run_dir.glob("*.partial.keras"):
+            leftover.unlink()
+        model = build_compiled_model(config)
+    elif resume:
         try:
             state.load()
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DataError(f"{run_dir}: cannot resume, state.json unreadable ({exc})")
-        model = keras.saving.load_model(run_dir / "last.keras", safe_mode=True)
+        _recover(state)
+        model = _load_checkpoint(run_dir / "last.keras")
         # Different random streams per resumed sitting, still reproducible.
-        keras.utils.set_random_seed(config.seed + state.epochs_done)
+        keras.utils.set_random_seed((config.seed + state.epochs_done) % 2**32)
     else:
         if (run_dir / "state.json").exists():
             raise DataError(
@@ -440,6 +524,8 @@ def run_training(
             "started": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
     )
+    if run_dir.exists() and not run_dir.is_dir():
+        raise DataError(f"--run-dir {run_dir} is a file, not a folder")
     splits = load_fer2013(config.data)
     for needed in ("train", "public"):
         if needed not in splits:
@@ -447,9 +533,17 @@ def run_training(
     if config.init_from and not resume:
         digest = hashlib.sha256(Path(config.init_from).read_bytes()).hexdigest()
         config.extra["init_sha256"] = digest
-    save_config(config)  # only once the data loads, so a bad --data leaves nothing
     train_ds, val_ds, n_train = make_datasets(config, splits["train"], splits["public"])
     steps = n_train // config.batch_size
+    if steps == 0:
+        raise DataError(
+            f"{config.data}: {n_train} training images, fewer than one batch of"
+            f" {config.batch_size}; use a smaller --batch-size"
+        )
+    try:
+        save_config(config)  # only once the data loads: a bad --data leaves nothing
+    except OSError as exc:
+        raise DataError(f"cannot write the run folder {run_dir}: {exc.strerror or exc}")
 
     reason = "finished"
     listener.on_start(config, state, steps)
@@ -470,5 +564,6 @@ def run_training(
         reason = "stopped"
     elif state.stopped_early:
         reason = "early stop"
+    state.end_reason = reason
     listener.on_end(state, reason)
     return state

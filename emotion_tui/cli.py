@@ -34,6 +34,13 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _learning_rate(text: str) -> float:
+    value = _positive_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be below 1, got {text}")
+    return value
+
+
 def _bounded(kind, low: float, high: float):
     """An argparse type for an int or float from ``low`` to ``high``."""
 
@@ -68,17 +75,17 @@ def add_train_parser(commands) -> None:
         type=_positive_int,
         help="epochs in all (default 40; with --resume: the run's own)",
     )
+    # Options without a default here are None when not given, so that --resume
+    # can refuse those that only a new run can take.
     p.add_argument(
         "--batch-size",
         type=_positive_int,
-        default=64,
         help="images per step (default 64)",
     )
     p.add_argument(
         "--learning-rate",
-        type=_positive_float,
-        default=1e-3,
-        help="peak learning rate of the cosine schedule (default 0.001)",
+        type=_learning_rate,
+        help="peak learning rate of the cosine schedule, below 1 (default 0.001)",
     )
     p.add_argument(
         "--patience",
@@ -87,11 +94,15 @@ def add_train_parser(commands) -> None:
         help="stop after this many epochs without a better PublicTest "
         "accuracy (default 10; with --resume: the run's own)",
     )
-    p.add_argument("--seed", type=int, default=1234, help="random seed (default 1234)")
+    p.add_argument(
+        "--seed",
+        type=_bounded(int, 0, 2**31 - 1),
+        help="random seed, 0 to 2**31-1 (default 1234)",
+    )
     p.add_argument(
         "--no-augment",
         action="store_true",
-        default=None,  # None: not given (--resume refuses it when given)
+        default=None,
         help="no flips, shifts or warps",
     )
     p.add_argument(
@@ -296,7 +307,19 @@ def train_config_from_args(args, parser):
     from .core.train import TrainConfig, load_config
 
     if args.resume:
-        new_run_only = ("init_from", "shift", "rotation", "zoom", "no_augment")
+        new_run_only = (
+            "data",
+            "run_dir",
+            "batch_size",
+            "learning_rate",
+            "seed",
+            "no_augment",
+            "shift",
+            "rotation",
+            "zoom",
+            "init_from",
+            "limit",
+        )
         given = [
             "--" + name.replace("_", "-")
             for name in new_run_only
@@ -321,10 +344,10 @@ def train_config_from_args(args, parser):
         data=str(Path(args.data).resolve()),
         run_dir=run_dir,
         epochs=args.epochs or 40,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
+        batch_size=args.batch_size or 64,
+        learning_rate=args.learning_rate or 1e-3,
         patience=10 if args.patience is None else args.patience,
-        seed=args.seed,
+        seed=1234 if args.seed is None else args.seed,
         augment=not args.no_augment,
         max_rotation_deg=args.rotation or 0.0,
         max_zoom=args.zoom or 0.0,

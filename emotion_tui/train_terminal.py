@@ -74,6 +74,12 @@ class RichListener(TrainingListener):
 
     def on_end(self, state: RunState, reason: str) -> None:
         self.progress.stop()
+        if state.best_epoch is None:
+            self.console.print(
+                f"{reason} before the first epoch ended; nothing saved but the"
+                f" settings (--resume {state.run_dir} starts the run over)"
+            )
+            return
         self.console.print(
             f"{reason} after {state.epochs_done} epochs;"
             f" best epoch {state.best_epoch} (val acc {state.best_val_accuracy:.4f})"
@@ -85,4 +91,6 @@ def train_in_terminal(config: TrainConfig, resume: bool) -> int:
     console = Console(soft_wrap=not sys.stdout.isatty())
     stop = threading.Event()
     state = run_training(config, RichListener(console), stop_event=stop, resume=resume)
+    if state.end_reason == "interrupted":
+        return 130  # Ctrl+C, whatever was kept: as the run command does
     return 0 if state.epochs_done else 1

@@ -108,3 +108,24 @@ def test_a_killed_training_run_resumes_from_its_last_checkpoint(fer_folder, tmp_
     assert "Warning" not in resumed.stdout + resumed.stderr
     final = json.loads(state.read_text())
     assert final["epochs_done"] == 3 and len(final["history"]) == 3
+
+
+def test_ctrl_c_during_training_keeps_finished_epochs_and_exits_130(
+    fer_folder, tmp_path
+):
+    run_dir = tmp_path / "run"
+    proc = _start(
+        ["train", "--data", str(fer_folder), "--epochs", "4", "--limit", "320"]
+        + ["--batch-size", "32", "--no-ui", "--run-dir", str(run_dir)],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 240
+    while not (run_dir / "state.json").exists():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "no epoch finished in time"
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    done = json.loads((run_dir / "state.json").read_text())["epochs_done"]
+    assert done >= 1 and f"interrupted after {done} epochs" in stdout

@@ -238,7 +238,18 @@ def test_a_shift_in_pixels_from_the_command_line_is_kept_exactly():
 
 
 @pytest.mark.parametrize(
-    "option", [["--shift", "3"], ["--init-from", "m.keras"], ["--no-augment"]]
+    "option",
+    [
+        ["--shift", "3"],
+        ["--init-from", "m.keras"],
+        ["--no-augment"],
+        ["--data", "other.csv"],
+        ["--run-dir", "elsewhere"],
+        ["--batch-size", "8"],
+        ["--learning-rate", "0.1"],
+        ["--seed", "3"],
+        ["--limit", "5"],
+    ],
 )
 def test_options_of_a_new_run_are_refused_with_resume(option, tmp_path, capsys):
     from emotion_tui.cli import build_parser, train_config_from_args
@@ -282,7 +293,15 @@ def test_a_run_can_start_from_a_trained_models_weights(tmp_path):
 
 @pytest.mark.parametrize(
     "option",
-    [["--shift", "25"], ["--shift", "1.5"], ["--rotation", "-1"], ["--zoom", "nan"]],
+    [
+        ["--shift", "25"],
+        ["--shift", "1.5"],
+        ["--rotation", "-1"],
+        ["--zoom", "nan"],
+        ["--learning-rate", "1"],
+        ["--seed", "-1"],
+        ["--seed", str(2**31)],
+    ],
 )
 def test_out_of_range_augmentation_options_are_refused(option, capsys):
     from emotion_tui.cli import build_parser
@@ -337,3 +356,112 @@ def test_no_eta_until_the_first_batch_of_an_epoch_is_done():
     assert progress.snapshot().eta_s is None
     progress.on_batch(0, 2, 10, {})
     assert progress.snapshot().eta_s is not None
+
+
+def _steps_in(path: Path) -> int:
+    import keras
+
+    return int(keras.saving.load_model(path).optimizer.iterations)
+
+
+def _fail_on_call(number: int, original, counts=lambda *args: True):
+    """Wrap ``original`` so that its ``number``-th counted call dies like a killed
+    process."""
+    calls = []
+
+    def wrapper(*args, **kwargs):
+        calls.append(counts(*args))
+        if sum(calls) == number and calls[-1]:
+            raise SystemExit("killed")
+        return original(*args, **kwargs)
+
+    return wrapper
+
+
+@pytest.mark.parametrize("killed_in", ["state save", "move into place"])
+def test_a_kill_while_an_epoch_is_saved_leaves_matching_state_and_weights(
+    fer_folder, tmp_path, monkeypatch, killed_in
+):
+    from emotion_tui.core import train
+
+    run_dir = tmp_path / "run"
+    config = _config(fer_folder, run_dir, 3)
+    if killed_in == "state save":  # epoch 2's checkpoint written, not recorded
+        monkeypatch.setattr(RunState, "save", _fail_on_call(2, RunState.save))
+        recorded = 1
+    else:  # epoch 2 recorded, its checkpoint not yet moved into place
+        monkeypatch.setattr(
+            train,
+            "_committed_name",
+            _fail_on_call(
+                2, train._committed_name, lambda p: p.name.startswith("last")
+            ),
+        )
+        recorded = 2
+    with pytest.raises(SystemExit):
+        run_training(config)
+    monkeypatch.undo()
+    state = RunState(run_dir)
+    state.load()
+    assert state.epochs_done == recorded
+    steps_per_epoch = state.iterations // recorded
+
+    resumed = run_training(load_config(run_dir), resume=True)
+    assert resumed.epochs_done == 3 and len(resumed.history) == 3
+    # Exactly three epochs of updates: none lost, none trained twice.
+    assert _steps_in(run_dir / "last.keras") == 3 * steps_per_epoch
+    assert _steps_in(run_dir / "best.keras") == resumed.best_iterations
+    assert not list(run_dir.glob("*.partial*"))
+
+
+def test_a_run_stopped_in_its_first_epoch_resumes_from_the_start(fer_folder, tmp_path):
+    run_dir = tmp_path / "run"
+    stop = threading.Event()
+
+    class StopInFirstEpoch(TrainingListener):
+        def on_batch(self, epoch, step, steps, logs):
+            if step == 2:
+                stop.set()
+
+    first = run_training(_config(fer_folder, run_dir, 2), StopInFirstEpoch(), stop)
+    assert first.epochs_done == 0 and not (run_dir / "state.json").exists()
+    resumed = run_training(load_config(run_dir), resume=True)
+    assert resumed.epochs_done == 2 and len(resumed.history) == 2
+
+
+def test_a_training_set_smaller_than_a_batch_is_refused_before_any_file(
+    fer_folder, tmp_path
+):
+    config = _config(fer_folder, tmp_path / "run", 1)
+    config.limit_per_split, config.batch_size = 20, 32
+    with pytest.raises(DataError, match="20 training images, fewer than one batch"):
+        run_training(config)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_run_folder_that_is_a_file_is_refused(fer_folder, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(DataError, match="is a file, not a folder"):
+        run_training(_config(fer_folder, tmp_path / "afile", 1))
+
+
+def test_a_damaged_checkpoint_or_history_stops_resume_with_one_line(
+    fer_folder, tmp_path
+):
+    run_dir = tmp_path / "run"
+    run_training(_config(fer_folder, run_dir, 1))
+    config = load_config(run_dir)
+    config.epochs = 2
+    last = run_dir / "last.keras"
+    good = last.read_bytes()
+    last.write_bytes(good[: len(good) // 2])
+    with pytest.raises(DataError, match="last.keras is damaged"):
+        run_training(config, resume=True)
+    last.unlink()
+    with pytest.raises(DataError, match="last.keras is missing"):
+        run_training(config, resume=True)
+    last.write_bytes(good)
+    state = json.loads((run_dir / "state.json").read_text())
+    (run_dir / "state.json").write_text(json.dumps({**state, "history": [1]}))
+    with pytest.raises(DataError, match="not a list of epoch rows"):
+        run_training(config, resume=True)
