@@ -160,22 +160,30 @@ def check_model_shape(model, path: Path) -> None:
 def check_architecture(model, path: Path) -> None:
     """Refuse a model whose layers are not EmotionVGGNet's, even with its shapes.
 
-    Compares the shapes of all weights, which costs one build of the reference
-    model per process.
+    Compares the layer types, their activations (the softmax head included) and
+    the shapes of all weights, which costs one build of the reference model per
+    process.
     """
-    shapes = tuple(tuple(w.shape) for w in model.weights)
-    if shapes != _emotion_vggnet_weight_shapes():
+    if _signature(model) != _emotion_vggnet_signature():
         raise ModelError(
             f"{path} is not an EmotionVGGNet: its layers differ; "
             f"expected {EXPECTED_MODEL}"
         )
 
 
+def _signature(model) -> tuple:
+    layers = tuple(
+        (type(layer).__name__, layer.get_config().get("activation"))
+        for layer in model.layers
+    )
+    return layers, tuple(tuple(w.shape) for w in model.weights)
+
+
 @functools.cache
-def _emotion_vggnet_weight_shapes() -> tuple[tuple[int, ...], ...]:
+def _emotion_vggnet_signature() -> tuple:
     from .model import build_emotion_vggnet
 
-    return tuple(tuple(w.shape) for w in build_emotion_vggnet().weights)
+    return _signature(build_emotion_vggnet())
 
 
 def load_classifier(path: str | Path, num_threads: int = 2) -> Classifier:

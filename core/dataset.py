@@ -296,9 +296,10 @@ def _csv_records(path: Path, stream: TextIO) -> Iterator[tuple[int, list[str]]]:
 def _csv_lines(path: Path, stream: TextIO) -> Iterator[str]:
     """The stream's lines; one too long to be a row is refused before it is read."""
     line = 0
-    while text := stream.readline(_MAX_CSV_LINE_CHARS + 1):
+    # Room for the longest allowed line and its "\r\n"; the ending is not counted.
+    while text := stream.readline(_MAX_CSV_LINE_CHARS + 3):
         line += 1
-        if len(text) > _MAX_CSV_LINE_CHARS:
+        if len(text.rstrip("\r\n")) > _MAX_CSV_LINE_CHARS:
             raise DataError(
                 f"{path}:{line}: line longer than {_MAX_CSV_LINE_CHARS:,} characters; "
                 "a row of 2304 pixel values is under 10,000"

@@ -24,7 +24,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +70,20 @@ class TrainConfig:
         return bool(self.max_rotation_deg or self.max_zoom)
 
     def validate(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            wanted = {"int": int, "float": (int, float), "bool": bool, "str": str}
+            kind = wanted.get(str(f.type))
+            if f.name == "limit_per_split" and value is not None:
+                kind = int
+            elif f.name in ("init_from",) and value is not None:
+                kind = str
+            elif f.name == "extra":
+                kind = dict
+            if kind is not None and (
+                not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+            ):
+                raise ValueError(f"{f.name} has the wrong type: {value!r}")
         if self.epochs < 1:
             raise ValueError("epochs must be at least 1")
         if self.batch_size < 1:
@@ -201,8 +215,10 @@ def load_config(run_dir: str | Path) -> TrainConfig:
     try:
         config = TrainConfig(**json.loads(path.read_text()))
         config.validate()
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:
         raise DataError(f"{path} is damaged ({exc}); start a new run") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
     # A run folder that was moved or copied resumes where it is now.
     config.run_dir = str(Path(run_dir))
     return config
@@ -427,6 +443,22 @@ def _recover(state: RunState) -> None:
             partial.unlink()
 
 
+def _tidy(state: RunState) -> None:
+    """Rewrite the history files from state.json and drop half-written files.
+
+    A kill after state.json was saved but before the CSV and the plot were can
+    leave them an epoch behind; they are cheap to write again.
+    """
+    for leftover in (
+        *state.run_dir.glob("*.partial"),
+        *state.run_dir.glob("*.partial.png"),
+    ):
+        leftover.unlink(missing_ok=True)
+    write_history_csv(state.run_dir / "history.csv", state.history)
+    if state.history:
+        plot_history(state.history, state.run_dir / "history.png")
+
+
 def _load_checkpoint(path: Path):
     import keras
 
@@ -493,7 +525,7 @@ def run_training(
     if resume and not state.state_file.exists():
         # Stopped before its first epoch ended: nothing to keep, so start over
         # with the run's own settings.
-        for leftover in run_dir.glob("*.partial.keras"):
+        for leftover in run_dir.glob("*.partial*"):
             leftover.unlink()
         model = build_compiled_model(config)
     elif resume:
@@ -502,6 +534,7 @@ def run_training(
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise DataError(f"{run_dir}: cannot resume, state.json unreadable ({exc})")
         _recover(state)
+        _tidy(state)
         model = _load_checkpoint(run_dir / "last.keras")
         # Different random streams per resumed sitting, still reproducible.
         keras.utils.set_random_seed((config.seed + state.epochs_done) % 2**32)

@@ -134,6 +134,7 @@ def add_train_parser(commands) -> None:
         "--limit", type=_positive_int, help="use at most this many images per split"
     )
     p.add_argument("--no-ui", action="store_true", help="print progress, no TUI")
+    p.set_defaults(command_parser=p)  # usage errors found later show train's usage
 
 
 def add_monitor_options(p: argparse.ArgumentParser) -> None:
@@ -306,6 +307,7 @@ def train_config_from_args(args, parser):
     from .core.emotions import FACE_SIZE_PX
     from .core.train import TrainConfig, load_config
 
+    parser = getattr(args, "command_parser", parser)
     if args.resume:
         new_run_only = (
             "data",

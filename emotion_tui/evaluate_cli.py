@@ -121,10 +121,11 @@ def _check_outputs(outputs: dict[str, Path | None], inputs: list) -> None:
     Raises:
         OutputError: naming the option, the file and what is wrong with it.
     """
-    taken = {Path(p).resolve(): "an input" for p in inputs if p is not None}
+    taken = {_identity(Path(p)): "an input" for p in inputs if p is not None}
     for option, path in outputs.items():
         if path is None:
             continue
+        identity = _identity(path)
         folder = path.parent
         if path.is_dir():
             problem = "is a folder; give a file name"
@@ -134,12 +135,22 @@ def _check_outputs(outputs: dict[str, Path | None], inputs: list) -> None:
             problem = f"cannot be written: {folder} is not a folder"
         elif not os.access(path if path.exists() else folder, os.W_OK):
             problem = "cannot be written: permission denied"
-        elif path.resolve() in taken:
-            problem = f"would replace {taken[path.resolve()]}"
+        elif identity in taken:
+            problem = f"would replace {taken[identity]}"
         else:
-            taken[path.resolve()] = f"the output of {option}"
+            taken[identity] = f"the output of {option}"
             continue
         raise OutputError(f"{option} {path} {problem}")
+
+
+def _identity(path: Path):
+    """The file a path names: its device and inode when it exists (so hard and
+    symbolic links to one file match), else its resolved path."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return path.resolve()
+    return (stat.st_dev, stat.st_ino)
 
 
 def _write_outputs(outputs: dict[str, Path | None], texts: dict) -> list[Path]:

@@ -139,6 +139,17 @@ def test_pixels_field_over_the_csv_field_limit_names_its_line(tmp_path):
         list(iter_csv_rows(path))
 
 
+@pytest.mark.parametrize("ending", ["\n", "\r\n"])
+def test_a_line_of_exactly_the_limit_is_not_called_too_long(tmp_path, ending):
+    row = "0," + "1 " * 32_762 + "1,Training"  # 65,536 characters
+    assert len(row) == 65_536
+    path = tmp_path / "limit.csv"
+    path.write_bytes(f"emotion,pixels,Usage{ending}{row}{ending}".encode())
+    with pytest.raises(DataError) as error:  # too many pixels, but not too long
+        list(iter_csv_rows(path))
+    assert ":2:" in str(error.value) and "line longer" not in str(error.value)
+
+
 def test_quoted_field_over_the_csv_field_limit_names_the_line_it_reached(tmp_path):
     pixels = " ".join(["1"] * 2304)
     field = "\n".join([" ".join(["1"] * 2000)] * 40)

@@ -337,3 +337,38 @@ def test_the_card_names_the_data_format_it_was_evaluated_on(tmp_path, capsys, fe
     assert "folder layout" not in text
     assert f"original CSV file `{fer_csv.name}`" in text
     assert f"--data {fer_csv} " in text
+
+
+def test_evaluate_refuses_an_output_hard_linked_to_its_model(fer_csv, tmp_path):
+    import os
+    import shutil
+
+    from emotion_tui.core.errors import OutputError
+
+    from emotion_tui.evaluate_cli import evaluate_command
+
+    model = tmp_path / "m.tflite"
+    shutil.copy(Path(__file__).parents[1] / "models" / "emotion_vggnet.tflite", model)
+    before = model.read_bytes()
+    os.link(model, tmp_path / "report.json")
+    with pytest.raises(OutputError, match="would replace an input"):
+        evaluate_command(
+            model, fer_csv, ["private"], False, tmp_path / "report.json", None, None
+        )
+    assert model.read_bytes() == before
+
+
+def test_a_keras_model_without_the_softmax_head_is_refused(tmp_path):
+    import keras
+    from emotion_tui.core.classify import load_keras_model
+    from emotion_tui.core.errors import ModelError
+    from emotion_tui.core.model import build_emotion_vggnet
+
+    model = build_emotion_vggnet()
+    model.get_layer("probabilities").activation = keras.activations.linear
+    path = tmp_path / "linear.keras"
+    model.save(path)
+    rebuilt = keras.saving.load_model(path)
+    assert rebuilt.get_layer("probabilities").get_config()["activation"] == "linear"
+    with pytest.raises(ModelError, match="not an EmotionVGGNet"):
+        load_keras_model(path)

@@ -260,7 +260,7 @@ def test_options_of_a_new_run_are_refused_with_resume(option, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         train_config_from_args(args, parser)
     assert stop.value.code == 2
-    assert f"{option[0]}: only for a new run" in capsys.readouterr().err
+    assert f"train: error: {option[0]}: only for a new run" in capsys.readouterr().err
 
 
 def test_a_run_can_start_from_a_trained_models_weights(tmp_path):
@@ -465,3 +465,43 @@ def test_a_damaged_checkpoint_or_history_stops_resume_with_one_line(
     (run_dir / "state.json").write_text(json.dumps({**state, "history": [1]}))
     with pytest.raises(DataError, match="not a list of epoch rows"):
         run_training(config, resume=True)
+
+
+def test_resume_rewrites_history_files_a_kill_left_behind(
+    fer_folder, tmp_path, monkeypatch
+):
+    from emotion_tui.core import train
+
+    run_dir = tmp_path / "run"
+    # Killed in the last epoch after state.json was saved, before history.csv.
+    monkeypatch.setattr(
+        train, "write_history_csv", _fail_on_call(2, train.write_history_csv)
+    )
+    with pytest.raises(SystemExit):
+        run_training(_config(fer_folder, run_dir, 2))
+    monkeypatch.undo()
+    (run_dir / "history.partial.png").write_bytes(b"half a plot")
+    with (run_dir / "history.csv").open() as stream:
+        assert len(list(csv.DictReader(stream))) == 1
+
+    finished = run_training(load_config(run_dir), resume=True)
+    assert finished.epochs_done == 2
+    with (run_dir / "history.csv").open() as stream:
+        assert [r["epoch"] for r in csv.DictReader(stream)] == ["1", "2"]
+    assert not list(run_dir.glob("*.partial*"))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"extra": None}, {"batch_size": 2.5}, {"limit_per_split": "abc"}, "folder"],
+)
+def test_a_damaged_config_stops_resume_with_one_line(tmp_path, change):
+    save_config(TrainConfig(data="d", run_dir=str(tmp_path)))
+    path = tmp_path / "config.json"
+    if change == "folder":
+        path.unlink()
+        path.mkdir()
+    else:
+        path.write_text(json.dumps({**json.loads(path.read_text()), **change}))
+    with pytest.raises(DataError, match="config.json"):
+        load_config(tmp_path)
