@@ -39,6 +39,18 @@ log = logging.getLogger(__name__)
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds")
 
 
+# What each annotation of TrainConfig (a string, with postponed evaluation) accepts.
+_FIELD_TYPES = {
+    "str": str,
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+    "dict": dict,
+    "int | None": (int, type(None)),
+    "str | None": (str, type(None)),
+}
+
+
 @dataclass
 class TrainConfig:
     """Settings of one training run; saved with the run so it can be resumed."""
@@ -70,18 +82,11 @@ class TrainConfig:
         return bool(self.max_rotation_deg or self.max_zoom)
 
     def validate(self) -> None:
-        for f in fields(self):
+        for f in fields(self):  # a hand-edited config.json may hold anything
             value = getattr(self, f.name)
-            wanted = {"int": int, "float": (int, float), "bool": bool, "str": str}
-            kind = wanted.get(str(f.type))
-            if f.name == "limit_per_split" and value is not None:
-                kind = int
-            elif f.name in ("init_from",) and value is not None:
-                kind = str
-            elif f.name == "extra":
-                kind = dict
-            if kind is not None and (
-                not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+            is_flag = isinstance(value, bool)
+            if not isinstance(value, _FIELD_TYPES[f.type]) or (
+                is_flag and f.type != "bool"
             ):
                 raise ValueError(f"{f.name} has the wrong type: {value!r}")
         if self.epochs < 1:
@@ -98,8 +103,6 @@ class TrainConfig:
             raise ValueError("zoom must be between 0 and 0.5")
         if not 0 <= self.seed < 2**31:
             raise ValueError("seed must be from 0 to 2**31-1")
-        if not isinstance(self.data, str) or not isinstance(self.run_dir, str):
-            raise ValueError("data and run_dir must be paths")
 
 
 def learning_rate_at(config: TrainConfig, epoch: int) -> float:
