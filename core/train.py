@@ -142,7 +142,7 @@ class RunState:
         self.best_val_accuracy = -1.0
         self.stopped_early = False
         # Optimizer steps behind last.keras and best.keras: on resume they tell
-        # a checkpoint that was written but not yet committed (see _commit).
+        # a checkpoint that was written but not yet moved into place (see _recover).
         self.iterations: int | None = None
         self.best_iterations: int | None = None
         self.end_reason = ""
@@ -152,7 +152,21 @@ class RunState:
         return self.run_dir / "state.json"
 
     def load(self) -> None:
-        data = json.loads(self.state_file.read_text())
+        """Read state.json.
+
+        Raises:
+            DataError: it cannot be read, or a field is missing or of a wrong type.
+        """
+        try:
+            self._load(json.loads(self.state_file.read_text()))
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise DataError(f"cannot read {self.state_file}: {reason}") from None
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            reason = f"no {exc} entry" if isinstance(exc, KeyError) else exc
+            raise DataError(f"{self.state_file} is damaged ({reason})") from None
+
+    def _load(self, data: dict) -> None:
         self.epochs_done = int(data["epochs_done"])
         self.history = data["history"]
         if not isinstance(self.history, list) or not all(
@@ -532,17 +546,14 @@ def run_training(
             leftover.unlink()
         model = build_compiled_model(config)
     elif resume:
-        try:
-            state.load()
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise DataError(f"{run_dir}: cannot resume, state.json unreadable ({exc})")
+        state.load()
         _recover(state)
         _tidy(state)
         model = _load_checkpoint(run_dir / "last.keras")
         # Different random streams per resumed sitting, still reproducible.
         keras.utils.set_random_seed((config.seed + state.epochs_done) % 2**32)
     else:
-        if (run_dir / "state.json").exists():
+        if state.state_file.exists():
             raise DataError(
                 f"{run_dir} already holds a run; use --resume or a new folder"
             )

@@ -342,22 +342,25 @@ def train_config_from_args(args, parser):
     run_dir = args.run_dir or str(
         Path("runs") / datetime.now().strftime("%Y-%m-%d-%H%M%S")
     )
+    # Options not given keep TrainConfig's defaults, which live there only.
+    given = {
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "learning_rate": args.learning_rate,
+        "patience": args.patience,
+        "seed": args.seed,
+        "max_shift": None if args.shift is None else args.shift / FACE_SIZE_PX,
+        "max_rotation_deg": args.rotation,
+        "max_zoom": args.zoom,
+        "limit_per_split": args.limit,
+        "init_from": str(Path(args.init_from).resolve()) if args.init_from else None,
+    }
     config = TrainConfig(
         data=str(Path(args.data).resolve()),
         run_dir=run_dir,
-        epochs=args.epochs or 40,
-        batch_size=args.batch_size or 64,
-        learning_rate=args.learning_rate or 1e-3,
-        patience=10 if args.patience is None else args.patience,
-        seed=1234 if args.seed is None else args.seed,
         augment=not args.no_augment,
-        max_rotation_deg=args.rotation or 0.0,
-        max_zoom=args.zoom or 0.0,
-        limit_per_split=args.limit,
-        init_from=str(Path(args.init_from).resolve()) if args.init_from else None,
+        **{name: value for name, value in given.items() if value is not None},
     )
-    if args.shift is not None:
-        config.max_shift = args.shift / FACE_SIZE_PX
     return config, False
 
 

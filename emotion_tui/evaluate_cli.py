@@ -216,19 +216,11 @@ def _load_run(run_dir: Path) -> tuple[TrainConfig, RunState]:
     if not run_dir.is_dir():
         problem = "is not a folder" if run_dir.exists() else "does not exist"
         raise DataError(f"--run-dir {run_dir} {problem}")
-    try:
-        config = load_config(run_dir)
-    except OSError as exc:
-        raise DataError(
-            f"cannot read {run_dir / 'config.json'}: {_reason(exc)}"
-        ) from None
+    config = load_config(run_dir)
     state = RunState(run_dir)
     if not state.state_file.exists():
         raise DataError(f"{run_dir}: no epoch of this run has finished (no state.json)")
-    try:
-        state.load()
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DataError(f"{state.state_file} is damaged ({_reason(exc)})") from None
+    state.load()
     return config, state
 
 
